@@ -1,0 +1,247 @@
+//! `envlock solve`: lock an environment file for every target platform.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rattler_conda_types::Subdir;
+use serde::Serialize;
+
+use crate::channels::Mirror;
+use crate::cli::{CommandError, CommandResult, default_cache_dir};
+use crate::envfile::EnvironmentFile;
+use crate::exit_code::ExitClass;
+use crate::lock::freshness::{self, Staleness};
+use crate::lock::{self, LockContents, ReadLock};
+use crate::printer::{OutputFormat, Printer};
+use crate::solve::plan::{PlanError, PlanOptions, SolvePlan};
+use crate::solve::{self, PlatformSolution};
+use crate::virtual_packages::VirtualPackageOverride;
+
+/// The environment file `solve` reads when `-f` is not given.
+pub const DEFAULT_ENVIRONMENT_FILE: &str = "env-worker-arm64.yaml";
+
+/// Arguments of `envlock solve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The environment file to lock.
+    #[arg(short = 'f', long = "file", default_value = DEFAULT_ENVIRONMENT_FILE)]
+    pub file: PathBuf,
+    /// A target platform (repeatable). Default: the file's `platforms:`, else linux-aarch64 and linux-64.
+    #[arg(short = 'p', long = "platform")]
+    pub platforms: Vec<Subdir>,
+    /// The lock file to write. Default: locks/<file stem>.lock next to the working directory.
+    #[arg(long)]
+    pub lockfile: Option<PathBuf>,
+    /// Fetch a channel from a mirror, as NAME=URL (repeatable); the lock keeps the channel's canonical URLs.
+    #[arg(long = "mirror", value_name = "NAME=URL")]
+    pub mirrors: Vec<Mirror>,
+    /// Override a virtual package on one platform, as PLATFORM:NAME=VERSION[=BUILD] (repeatable).
+    #[arg(long = "virtual-package", value_name = "PLATFORM:NAME=VERSION")]
+    pub virtual_packages: Vec<VirtualPackageOverride>,
+    /// Lock only the conda packages and record in the lock that the pip section was not locked.
+    #[arg(long)]
+    pub ignore_pip: bool,
+    /// Exit with code 5 when the lock is missing or out of date, and write nothing.
+    #[arg(long)]
+    pub check: bool,
+    /// The machine output on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// The cache directory for repodata. Default: $XDG_CACHE_HOME/envlock or ~/.cache/envlock.
+    #[arg(long, env = "ENVLOCK_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Whether `solve` writes the lock or only checks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Solve and write the lock and explicit files.
+    Write,
+    /// Compare the lock's recorded inputs with the current ones; write nothing.
+    Check,
+}
+
+/// Where the lock and its explicit files go.
+#[derive(Debug, Clone)]
+pub struct LockPaths {
+    /// The lock file.
+    pub lock: PathBuf,
+    stem: String,
+}
+
+impl LockPaths {
+    /// The lock path for `env_file`: `--lockfile`, else `locks/<stem>.lock`.
+    pub fn new(env_file: &Path, lockfile: Option<&Path>) -> Self {
+        let env_stem = env_file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "environment".into());
+        let lock = lockfile.map(Path::to_path_buf).unwrap_or_else(|| Path::new("locks").join(format!("{env_stem}.lock")));
+        let stem = lock.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or(env_stem);
+        Self { lock, stem }
+    }
+
+    /// The explicit file of `platform`: `<lock dir>/<stem>.<platform>.txt`.
+    pub fn explicit(&self, platform: Subdir) -> PathBuf {
+        let directory = self.lock.parent().unwrap_or(Path::new(""));
+        directory.join(format!("{}.{platform}.txt", self.stem))
+    }
+}
+
+/// Runs `envlock solve`.
+pub async fn execute(args: Args, printer: Printer) -> CommandResult {
+    let mode = if args.check { Mode::Check } else { Mode::Write };
+    let env = EnvironmentFile::from_path(&args.file).map_err(|e| CommandError::new(ExitClass::Input, e))?;
+    let options = PlanOptions {
+        platforms: args.platforms.clone(),
+        mirrors: args.mirrors.clone(),
+        virtual_packages: args.virtual_packages.clone(),
+        ignore_pip: args.ignore_pip,
+    };
+    let plan = SolvePlan::new(&env, &options).map_err(plan_error)?;
+    if args.ignore_pip && plan.inputs.values().any(|i| !i.pip.is_empty()) {
+        printer.warn(format!(
+            "--ignore-pip: the {} pip requirement(s) of {} are not locked; the lock records this",
+            env.pip.len(),
+            args.file.display()
+        ));
+    }
+    let paths = LockPaths::new(&args.file, args.lockfile.as_deref());
+
+    match mode {
+        Mode::Check => check(&plan, &paths, &args, printer),
+        Mode::Write => write(&plan, &paths, &args, printer).await,
+    }
+}
+
+fn plan_error(error: PlanError) -> CommandError {
+    CommandError::new(ExitClass::Input, error)
+}
+
+fn check(plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printer) -> CommandResult {
+    let mut reasons = if paths.lock.is_file() {
+        let read = ReadLock::from_path(&paths.lock).map_err(CommandError::classified)?;
+        freshness::compare(&read.header, &plan.inputs)
+    } else {
+        vec![Staleness::Missing]
+    };
+    if !reasons.contains(&Staleness::Missing) {
+        freshness::check_explicit_files(plan.platforms.iter().copied(), |p| paths.explicit(p), &mut reasons);
+    }
+    let report = CheckReport {
+        lockfile: paths.lock.display().to_string(),
+        up_to_date: reasons.is_empty(),
+        reasons: reasons.iter().map(ToString::to_string).collect(),
+    };
+    if args.format == OutputFormat::Json {
+        printer.machine(serde_json::to_string_pretty(&report).unwrap_or_default());
+    }
+    if reasons.is_empty() {
+        printer.status(format!("{} is up to date", paths.lock.display()));
+        return Ok(ExitClass::Success);
+    }
+    printer.status(format!("{} is out of date:", paths.lock.display()));
+    for reason in &reasons {
+        printer.status(format!("  {reason}"));
+    }
+    printer.status("run `envlock solve` to update it");
+    Ok(ExitClass::LockOutdated)
+}
+
+async fn write(plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printer) -> CommandResult {
+    let cache_dir = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
+    let gateway = solve::build_gateway(&cache_dir).map_err(CommandError::classified)?;
+    let reporter = crate::reporter::for_printer(&printer);
+    let requests = plan.requests(|_| Vec::new());
+    let solutions = solve::solve_platforms(&gateway, &plan.channels, &plan.virtual_packages, &requests, reporter.as_ref())
+        .await
+        .map_err(CommandError::classified)?;
+
+    let contents = LockContents {
+        channels: &plan.channels,
+        solutions: &solutions,
+        virtual_packages: &plan.virtual_packages,
+        inputs: &plan.inputs,
+    };
+    let rendered = lock::render(&contents).map_err(CommandError::classified)?;
+    let lock_name = paths.lock.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut files = vec![(paths.lock.clone(), rendered)];
+    for solution in &solutions {
+        let text = lock::explicit::render(solution.platform, &solution.records, &lock_name);
+        files.push((paths.explicit(solution.platform), text));
+    }
+    for (path, text) in &files {
+        lock::write_atomically(path, text).map_err(CommandError::classified)?;
+    }
+
+    let summary = summarize(plan, &solutions, paths);
+    print_summary(&summary, printer, args.format);
+    Ok(ExitClass::Success)
+}
+
+/// The machine summary of a solve.
+#[derive(Debug, Serialize)]
+struct SolveSummary {
+    lockfile: String,
+    platforms: BTreeMap<String, PlatformSummary>,
+}
+
+#[derive(Debug, Serialize)]
+struct PlatformSummary {
+    packages: usize,
+    download_bytes: u64,
+    explicit_file: String,
+    virtual_packages: Vec<String>,
+    content_hash: String,
+    pip: String,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckReport {
+    lockfile: String,
+    up_to_date: bool,
+    reasons: Vec<String>,
+}
+
+fn summarize(plan: &SolvePlan, solutions: &[PlatformSolution], paths: &LockPaths) -> SolveSummary {
+    let mut platforms = BTreeMap::new();
+    for solution in solutions {
+        let inputs = &plan.inputs[&solution.platform];
+        platforms.insert(
+            solution.platform.to_string(),
+            PlatformSummary {
+                packages: solution.records.len(),
+                download_bytes: solution.records.iter().filter_map(|r| r.package_record.size).sum(),
+                explicit_file: paths.explicit(solution.platform).display().to_string(),
+                virtual_packages: plan.virtual_packages.lock_strings(solution.platform),
+                content_hash: inputs.content_hash(),
+                pip: inputs.pip_mode.as_str().to_string(),
+            },
+        );
+    }
+    SolveSummary { lockfile: paths.lock.display().to_string(), platforms }
+}
+
+fn print_summary(summary: &SolveSummary, printer: Printer, format: OutputFormat) {
+    printer.status(format!("wrote {}", summary.lockfile));
+    for (platform, item) in &summary.platforms {
+        printer.status(format!(
+            "  {platform}: {} packages, {} to download, virtual packages {}",
+            item.packages,
+            human_bytes(item.download_bytes),
+            item.virtual_packages.join(" ")
+        ));
+    }
+    if format == OutputFormat::Json {
+        printer.machine(serde_json::to_string_pretty(summary).unwrap_or_default());
+    }
+}
+
+/// Formats a byte count with a binary unit, e.g. `12.3 MiB`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}

@@ -1,0 +1,13 @@
+//! envlock: solve, lock, check and install conda environments for container
+//! images on several platforms, with no conda at runtime.
+
+pub mod channels;
+pub mod cli;
+pub mod envfile;
+pub mod exit_code;
+pub mod http;
+pub mod lock;
+pub mod printer;
+pub mod reporter;
+pub mod solve;
+pub mod virtual_packages;

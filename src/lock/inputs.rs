@@ -1,0 +1,84 @@
+//! The normalised inputs of a solve and their content hashes.
+//!
+//! The hashes cover what decides the solution (channels in priority order,
+//! the conda specs after selectors, the virtual packages, the pip section
+//! and envlock's lock schema) and nothing else, so comments, whitespace and
+//! the order of dependency lines do not change them.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+/// The version of envlock's lock header and hashing scheme. Bump it when
+/// either changes meaning, so old locks are reported as out of date.
+pub const LOCK_SCHEMA_VERSION: u32 = 1;
+
+/// How the `pip:` section was handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PipMode {
+    /// The environment has no pip requirements on this platform.
+    Empty,
+    /// The pip requirements were skipped with `--ignore-pip` and are not in the lock.
+    NotLocked,
+}
+
+impl PipMode {
+    /// The word stored in the lock header.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PipMode::Empty => "none",
+            PipMode::NotLocked => "not-locked",
+        }
+    }
+}
+
+/// The normalised inputs of one platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformInputs {
+    /// Canonical channel URLs, in priority order.
+    pub channels: Vec<String>,
+    /// Conda match specs after selectors, normalised and sorted.
+    pub conda_specs: Vec<String>,
+    /// Virtual packages as `NAME=VERSION=BUILD`, sorted.
+    pub virtual_packages: Vec<String>,
+    /// pip requirement lines after selectors, trimmed and sorted.
+    pub pip: Vec<String>,
+    /// How the pip section was handled.
+    pub pip_mode: PipMode,
+}
+
+/// One named component of the inputs, e.g. `conda-specs`.
+pub const COMPONENTS: [&str; 5] = ["channels", "conda-specs", "virtual-packages", "pip", "schema"];
+
+impl PlatformInputs {
+    /// The normalised text of each component, keyed by [`COMPONENTS`] names.
+    fn component_texts(&self) -> BTreeMap<&'static str, String> {
+        let pip = format!("{}\n{}", self.pip_mode.as_str(), self.pip.join("\n"));
+        BTreeMap::from([
+            ("channels", self.channels.join("\n")),
+            ("conda-specs", self.conda_specs.join("\n")),
+            ("virtual-packages", self.virtual_packages.join("\n")),
+            ("pip", pip),
+            ("schema", LOCK_SCHEMA_VERSION.to_string()),
+        ])
+    }
+
+    /// Short hashes of each component (16 hex digits), so a changed input can be named.
+    pub fn component_hashes(&self) -> BTreeMap<&'static str, String> {
+        self.component_texts()
+            .into_iter()
+            .map(|(name, text)| (name, hex::encode(&Sha256::digest(text.as_bytes())[..8])))
+            .collect()
+    }
+
+    /// The content hash over the full text of all components (64 hex digits).
+    pub fn content_hash(&self) -> String {
+        let mut hasher = Sha256::new();
+        for (name, text) in self.component_texts() {
+            hasher.update(name.as_bytes());
+            hasher.update((text.len() as u64).to_le_bytes());
+            hasher.update(text.as_bytes());
+        }
+        hex::encode(hasher.finalize())
+    }
+}

@@ -1,0 +1,176 @@
+//! Turning an environment file and command-line options into what to solve.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rattler_conda_types::{MatchSpec, Subdir};
+
+use crate::channels::{ChannelError, ChannelSource, Mirror, resolve_channels};
+use crate::envfile::EnvironmentFile;
+use crate::lock::{PipMode, PlatformInputs};
+use crate::solve::PlatformRequest;
+use crate::virtual_packages::{VirtualPackageOverride, VirtualPackageSet};
+
+/// The platforms envlock targets when neither `-p` nor `platforms:` names any.
+pub const DEFAULT_PLATFORMS: [Subdir; 2] = [Subdir::LinuxAarch64, Subdir::Linux64];
+
+/// The channel assumed when the environment file lists none.
+pub const DEFAULT_CHANNEL: &str = "conda-forge";
+
+/// How the pip section is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PipPolicy {
+    /// A non-empty pip section is an error (pip locking is not available yet).
+    Reject,
+    /// Skip pip requirements, with a warning and a note in the lock.
+    Ignore,
+}
+
+/// A non-empty pip section without `--ignore-pip`.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{path} has {count} pip requirement(s), and envlock cannot lock the pip: section yet")]
+#[diagnostic(help("pass --ignore-pip to lock only the conda packages; the lock then records that the pip requirements were not locked"))]
+pub struct PipNotSupported {
+    /// The environment file.
+    pub path: PathBuf,
+    /// The number of pip requirement lines.
+    pub count: usize,
+}
+
+/// The resolved solve request: platforms, channels, virtual packages, specs.
+#[derive(Debug)]
+pub struct SolvePlan {
+    /// The target platforms, in the order they are solved.
+    pub platforms: Vec<Subdir>,
+    /// The channels, in priority order.
+    pub channels: Vec<ChannelSource>,
+    /// The virtual packages per platform.
+    pub virtual_packages: VirtualPackageSet,
+    /// The conda specs per platform, after selectors.
+    pub specs: BTreeMap<Subdir, Vec<MatchSpec>>,
+    /// The normalised inputs per platform.
+    pub inputs: BTreeMap<Subdir, PlatformInputs>,
+}
+
+/// The options that shape a plan besides the environment file.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Platforms from `-p`; empty means "from the file, else the defaults".
+    pub platforms: Vec<Subdir>,
+    /// `--mirror` values.
+    pub mirrors: Vec<Mirror>,
+    /// `--virtual-package` overrides.
+    pub virtual_packages: Vec<VirtualPackageOverride>,
+    /// Whether the pip section is skipped.
+    pub ignore_pip: bool,
+}
+
+impl SolvePlan {
+    /// Builds the plan. Fails on a non-empty pip section unless it is ignored.
+    pub fn new(env: &EnvironmentFile, options: &PlanOptions) -> Result<Self, PlanError> {
+        let platforms = choose_platforms(env, &options.platforms);
+        let pip_count: usize = platforms.iter().map(|p| env.pip_requirements_for(*p).len()).max().unwrap_or(0);
+        if pip_count > 0 && !options.ignore_pip {
+            return Err(PlanError::Pip(PipNotSupported { path: env.path.clone(), count: env.pip.len() }));
+        }
+
+        let channel_names = channel_names(env);
+        let root = env.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = std::path::absolute(&root).unwrap_or(root);
+        let channels = resolve_channels(&channel_names, &options.mirrors, &root)?;
+        let virtual_packages = VirtualPackageSet::for_platforms(&platforms, &options.virtual_packages);
+
+        let mut specs = BTreeMap::new();
+        let mut inputs = BTreeMap::new();
+        for &platform in &platforms {
+            let platform_specs: Vec<MatchSpec> =
+                env.conda_specs_for(platform).into_iter().map(|d| d.spec.clone()).collect();
+            let pip: Vec<String> =
+                env.pip_requirements_for(platform).iter().map(|r| r.text.trim().to_string()).collect();
+            let pip_mode = if pip.is_empty() { PipMode::Empty } else { PipMode::NotLocked };
+            inputs.insert(platform, platform_inputs(&channels, &platform_specs, &virtual_packages, platform, pip, pip_mode));
+            specs.insert(platform, platform_specs);
+        }
+        Ok(Self { platforms, channels, virtual_packages, specs, inputs })
+    }
+
+    /// The solve requests, one per platform, preferring `preferred` records.
+    pub fn requests(&self, preferred: impl Fn(Subdir) -> Vec<rattler_conda_types::RepoDataRecord>) -> Vec<PlatformRequest> {
+        self.platforms
+            .iter()
+            .map(|&platform| PlatformRequest {
+                platform,
+                specs: self.specs.get(&platform).cloned().unwrap_or_default(),
+                preferred: preferred(platform),
+            })
+            .collect()
+    }
+}
+
+/// An error while planning a solve.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum PlanError {
+    /// The pip section cannot be locked yet.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Pip(PipNotSupported),
+    /// A channel or mirror is invalid.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Channel(#[from] ChannelError),
+}
+
+fn choose_platforms(env: &EnvironmentFile, requested: &[Subdir]) -> Vec<Subdir> {
+    let mut platforms: Vec<Subdir> = if !requested.is_empty() {
+        requested.to_vec()
+    } else if !env.platforms.is_empty() {
+        env.platforms.iter().map(|p| p.value).collect()
+    } else {
+        tracing::info!(platforms = ?DEFAULT_PLATFORMS, "no platforms given; assuming the defaults");
+        DEFAULT_PLATFORMS.to_vec()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    platforms.retain(|p| seen.insert(*p));
+    platforms
+}
+
+/// The channels of the file, plus any channel named only in a
+/// `channel::package` spec (appended at the lowest priority).
+fn channel_names(env: &EnvironmentFile) -> Vec<String> {
+    let mut names: Vec<String> = env.channels.iter().map(|c| c.value.clone()).collect();
+    if names.is_empty() {
+        tracing::warn!(path = %env.path.display(), "the environment file lists no channels; assuming {DEFAULT_CHANNEL}");
+        names.push(DEFAULT_CHANNEL.to_string());
+    }
+    for dependency in &env.dependencies {
+        if let Some(channel) = &dependency.spec.channel {
+            let name = channel.name.clone().unwrap_or_else(|| channel.base_url.as_str().to_string());
+            let known = names.iter().any(|n| n == &name || n.trim_end_matches('/') == channel.base_url.as_str().trim_end_matches('/'));
+            if !known {
+                tracing::info!(channel = %name, spec = %dependency.text, "adding a channel named only in a spec");
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+fn platform_inputs(
+    channels: &[ChannelSource],
+    specs: &[MatchSpec],
+    virtual_packages: &VirtualPackageSet,
+    platform: Subdir,
+    mut pip: Vec<String>,
+    pip_mode: PipMode,
+) -> PlatformInputs {
+    let mut conda_specs: Vec<String> = specs.iter().map(ToString::to_string).collect();
+    conda_specs.sort();
+    pip.sort();
+    PlatformInputs {
+        channels: channels.iter().map(|c| c.canonical.to_string()).collect(),
+        conda_specs,
+        virtual_packages: virtual_packages.lock_strings(platform),
+        pip,
+        pip_mode,
+    }
+}

@@ -1,0 +1,119 @@
+//! Fetching repodata through rattler's gateway, rewritten to canonical URLs.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rattler_conda_types::{MatchSpec, PackageName, RepoDataRecord, Subdir};
+use rattler_repodata_gateway::Gateway;
+
+use crate::channels::{ChannelSource, redact_text};
+
+/// Builds the gateway: an HTTP client with rattler's authentication
+/// middleware (netrc, `RATTLER_AUTH_FILE`, keyring) and a repodata cache.
+pub fn build_gateway(cache_dir: &Path) -> Result<Gateway, crate::http::ClientError> {
+    let client = crate::http::client()?;
+    Ok(Gateway::builder()
+        .with_client(client)
+        .with_cache_dir(cache_dir.join("repodata"))
+        .finish())
+}
+
+/// The records one channel offers for one platform and `noarch`, with URLs
+/// rewritten to the channel's canonical location.
+#[derive(Debug, Clone)]
+pub struct ChannelRecords {
+    /// The channel the records came from.
+    pub channel: ChannelSource,
+    /// The records, in gateway order.
+    pub records: Vec<RepoDataRecord>,
+}
+
+/// An error while fetching repodata, with the channel it came from.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to fetch repodata for {platform} from {url}: {message}")]
+pub struct FetchError {
+    /// The platform being fetched.
+    pub platform: Subdir,
+    /// The fetch URL of the channel, credentials redacted.
+    pub url: String,
+    /// The gateway's message, credentials redacted.
+    pub message: String,
+}
+
+/// Fetches every record reachable from `names` for `platform` (and noarch)
+/// from each channel, in channel-priority order.
+pub async fn fetch_records(
+    gateway: &Gateway,
+    channels: &[ChannelSource],
+    platform: Subdir,
+    names: &[PackageName],
+) -> Result<Vec<ChannelRecords>, FetchError> {
+    let specs: Vec<MatchSpec> = names.iter().cloned().map(MatchSpec::from).collect();
+    let fetch_channels: Vec<_> = channels.iter().map(ChannelSource::fetch_channel).collect();
+    let output = gateway
+        .query(fetch_channels, [platform, Subdir::NoArch], specs)
+        .recursive(true)
+        .execute()
+        .await
+        .map_err(|error| FetchError {
+            platform,
+            url: channels
+                .iter()
+                .map(|c| redact_text(c.fetch.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            message: redact_text(&error_chain(&error)),
+        })?;
+
+    let mut by_channel: Vec<ChannelRecords> = channels
+        .iter()
+        .map(|channel| ChannelRecords { channel: channel.clone(), records: Vec::new() })
+        .collect();
+    for repodata in output.repodata.iter() {
+        for record in repodata.iter_arc() {
+            let Some(slot) = owning_channel(&mut by_channel, record) else {
+                tracing::warn!(url = %redact_text(record.url.as_str()), "record from an unknown channel ignored");
+                continue;
+            };
+            let canonical = canonicalize(&slot.channel, record);
+            slot.records.push(canonical);
+        }
+    }
+    for slot in &by_channel {
+        tracing::debug!(channel = %slot.channel.name, %platform, records = slot.records.len(), "repodata fetched");
+    }
+    Ok(by_channel)
+}
+
+fn owning_channel<'a>(
+    slots: &'a mut [ChannelRecords],
+    record: &Arc<RepoDataRecord>,
+) -> Option<&'a mut ChannelRecords> {
+    let url = crate::channels::strip_credentials(&record.url);
+    slots.iter_mut().find(|slot| {
+        let base = crate::channels::strip_credentials(&slot.channel.fetch);
+        url.as_str().starts_with(base.as_str())
+    })
+}
+
+fn canonicalize(channel: &ChannelSource, record: &RepoDataRecord) -> RepoDataRecord {
+    let mut record = record.clone();
+    record.url = channel.to_canonical(&record.url);
+    record.channel = Some(channel.canonical.as_str().trim_end_matches('/').to_string());
+    record
+}
+
+/// Joins an error and its sources into one line.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = inner.source();
+    }
+    message
+}

@@ -1,0 +1,96 @@
+//! Helpers shared by envlock's integration tests: the stand-in channel, a
+//! loopback server for it, and running the `envlock` binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use standin_channel::ChannelSpec;
+
+/// The reference environment, as committed at the repository root.
+pub fn worker_env_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("env-worker-arm64.yaml")
+}
+
+/// A directory for one test's files, kept under Cargo's target directory.
+pub fn test_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("envlock-tests").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create test directory");
+    dir
+}
+
+/// Writes a channel for `spec` into `dir` (blocking).
+pub fn write_channel(spec: &ChannelSpec, dir: &Path) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime
+        .block_on(standin_channel::write_channel(spec, dir))
+        .expect("write stand-in channel");
+}
+
+/// The worker stand-in channel, generated once per test process.
+pub fn worker_channel() -> &'static Path {
+    static CHANNEL: OnceLock<PathBuf> = OnceLock::new();
+    CHANNEL.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("envlock-tests")
+            .join(format!("worker-channel-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        write_channel(&ChannelSpec::worker(), &dir);
+        dir
+    })
+}
+
+/// Runs the envlock binary with `args` in `cwd`, with a clean environment
+/// apart from PATH and HOME (so no host configuration leaks in).
+pub fn envlock(cwd: &Path, args: &[&str]) -> Output {
+    envlock_with_env(cwd, args, &[])
+}
+
+/// Like [`envlock`], with extra environment variables.
+pub fn envlock_with_env(cwd: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_envlock"));
+    command.args(args).current_dir(cwd).env_clear();
+    for key in ["PATH", "HOME"] {
+        if let Some(value) = std::env::var_os(key) {
+            command.env(key, value);
+        }
+    }
+    for (key, value) in vars {
+        command.env(key, value);
+    }
+    command.output().expect("run envlock")
+}
+
+/// The stderr of a run, as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts a run exited with `code`, showing its stderr otherwise.
+pub fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "expected exit code {code}\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(output)
+    );
+}
+
+/// `ENVLOCK_REALDATA` as a path, or `None` when unset. Under CI (`CI` set)
+/// a missing or non-existent folder fails the test instead.
+pub fn realdata() -> Option<PathBuf> {
+    match std::env::var_os("ENVLOCK_REALDATA") {
+        Some(dir) if Path::new(&dir).is_dir() => Some(PathBuf::from(dir)),
+        other => {
+            if std::env::var_os("CI").is_some() {
+                panic!("ENVLOCK_REALDATA must point at the real-data folder under CI (got {other:?})");
+            }
+            eprintln!("skipped: ENVLOCK_REALDATA is not set to a folder");
+            None
+        }
+    }
+}
