@@ -127,6 +127,13 @@ impl ChannelSource {
         }
     }
 
+    /// Rewrites a canonical URL under [`Self::canonical`] to the same path
+    /// under [`Self::fetch`] (the mirror); other URLs are returned unchanged.
+    pub fn to_fetch(&self, url: &Url) -> Option<Url> {
+        let rest = url.as_str().strip_prefix(self.canonical.as_str())?;
+        self.fetch.join(rest).ok()
+    }
+
     /// The rattler channel to fetch from.
     pub fn fetch_channel(&self) -> Channel {
         Channel::from_url(self.fetch.clone())

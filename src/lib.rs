@@ -2,12 +2,15 @@
 //! images on several platforms, with no conda at runtime.
 
 pub mod channels;
+pub mod check;
 pub mod cli;
 pub mod envfile;
 pub mod exit_code;
 pub mod http;
+pub mod install;
 pub mod lock;
 pub mod printer;
+pub mod pypi;
 pub mod reporter;
 pub mod solve;
 pub mod virtual_packages;

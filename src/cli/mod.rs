@@ -1,5 +1,8 @@
 //! The command line: one module per subcommand, each with `Args` and `execute`.
 
+pub mod check;
+pub mod install;
+pub mod shell_hook;
 pub mod solve;
 
 use std::path::PathBuf;
@@ -29,6 +32,12 @@ pub struct Cli {
 enum Command {
     /// Solve an environment file for every target platform and write the lock.
     Solve(solve::Args),
+    /// Check that required packages and their data files are available for every platform, or in an installed prefix.
+    Check(check::Args),
+    /// Install a lock or an @EXPLICIT file into a prefix that runs without conda.
+    Install(install::Args),
+    /// Print the environment of an installed prefix (sh, JSON or Dockerfile ENV lines).
+    ShellHook(shell_hook::Args),
 }
 
 /// A failed command: the diagnostic to show and the exit class.
@@ -70,6 +79,9 @@ pub fn main() -> ExitCode {
         }
     };
     init_tracing(cli.verbose);
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
+    }));
     let printer = Printer::new(if cli.quiet { Verbosity::Quiet } else { Verbosity::Normal });
 
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -82,6 +94,9 @@ pub fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Solve(args) => solve::execute(args, printer).await,
+            Command::Check(args) => check::execute(args, printer).await,
+            Command::Install(args) => install::execute(args, printer).await,
+            Command::ShellHook(args) => shell_hook::execute(args, printer).await,
         }
     });
     match outcome {
@@ -105,6 +120,7 @@ fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .without_time()
         .try_init();

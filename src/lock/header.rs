@@ -13,6 +13,7 @@ use super::inputs::{COMPONENTS, LOCK_SCHEMA_VERSION, PlatformInputs};
 const SCHEMA_KEY: &str = "# envlock-schema: ";
 const INPUTS_KEY: &str = "# envlock-inputs ";
 const PIP_KEY: &str = "# envlock-pip ";
+const VARIABLES_KEY: &str = "# envlock-variables: ";
 
 /// The recorded inputs of one platform.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -32,6 +33,8 @@ pub struct LockHeader {
     pub schema: Option<u32>,
     /// Recorded inputs per platform name.
     pub platforms: BTreeMap<String, RecordedInputs>,
+    /// The environment file's `variables:`, applied at activation.
+    pub variables: BTreeMap<String, String>,
 }
 
 /// Renders the header for the given platforms' inputs, ordered by platform name.
@@ -51,6 +54,10 @@ pub fn render(inputs: &BTreeMap<String, PlatformInputs>) -> String {
         out.push_str(&line);
         out.push('\n');
         out.push_str(&format!("{PIP_KEY}{platform}: {}\n", platform_inputs.pip_mode.as_str()));
+    }
+    if let Some(first) = inputs.values().next().filter(|i| !i.variables.is_empty()) {
+        let json = serde_json::to_string(&first.variables).unwrap_or_default();
+        out.push_str(&format!("{VARIABLES_KEY}{json}\n"));
     }
     out
 }
@@ -76,6 +83,8 @@ pub fn parse(text: &str) -> LockHeader {
                     }
                 }
             }
+        } else if let Some(json) = line.strip_prefix(VARIABLES_KEY) {
+            header.variables = serde_json::from_str(json).unwrap_or_default();
         } else if let Some(rest) = line.strip_prefix(PIP_KEY) {
             if let Some((platform, mode)) = rest.split_once(':') {
                 let entry = header.platforms.entry(platform.trim().to_string()).or_default();
@@ -99,6 +108,7 @@ mod tests {
             virtual_packages: vec!["__glibc=2.28=0".into()],
             pip: vec![],
             pip_mode: PipMode::NotLocked,
+            variables: BTreeMap::from([("OMP_NUM_THREADS".to_string(), "1".to_string())]),
         };
         let map = BTreeMap::from([("linux-64".to_string(), inputs.clone())]);
         let text = render(&map);
@@ -108,5 +118,6 @@ mod tests {
         assert_eq!(recorded.content_hash, inputs.content_hash());
         assert_eq!(recorded.pip, "not-locked");
         assert_eq!(recorded.components.len(), COMPONENTS.len());
+        assert_eq!(header.variables["OMP_NUM_THREADS"], "1");
     }
 }

@@ -45,20 +45,25 @@ pub struct PlatformInputs {
     pub pip: Vec<String>,
     /// How the pip section was handled.
     pub pip_mode: PipMode,
+    /// The environment file's `variables:`, set at activation.
+    pub variables: BTreeMap<String, String>,
 }
 
 /// One named component of the inputs, e.g. `conda-specs`.
-pub const COMPONENTS: [&str; 5] = ["channels", "conda-specs", "virtual-packages", "pip", "schema"];
+pub const COMPONENTS: [&str; 6] = ["channels", "conda-specs", "virtual-packages", "pip", "variables", "schema"];
 
 impl PlatformInputs {
     /// The normalised text of each component, keyed by [`COMPONENTS`] names.
     fn component_texts(&self) -> BTreeMap<&'static str, String> {
         let pip = format!("{}\n{}", self.pip_mode.as_str(), self.pip.join("\n"));
+        let variables: Vec<String> = self.variables.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let variables = variables.join("\n");
         BTreeMap::from([
             ("channels", self.channels.join("\n")),
             ("conda-specs", self.conda_specs.join("\n")),
             ("virtual-packages", self.virtual_packages.join("\n")),
             ("pip", pip),
+            ("variables", variables),
             ("schema", LOCK_SCHEMA_VERSION.to_string()),
         ])
     }

@@ -88,7 +88,7 @@ impl SolvePlan {
             let pip: Vec<String> =
                 env.pip_requirements_for(platform).iter().map(|r| r.text.trim().to_string()).collect();
             let pip_mode = if pip.is_empty() { PipMode::Empty } else { PipMode::NotLocked };
-            inputs.insert(platform, platform_inputs(&channels, &platform_specs, &virtual_packages, platform, pip, pip_mode));
+            inputs.insert(platform, platform_inputs(&channels, &platform_specs, &virtual_packages, platform, pip, pip_mode, &env.variables));
             specs.insert(platform, platform_specs);
         }
         Ok(Self { platforms, channels, virtual_packages, specs, inputs })
@@ -162,6 +162,7 @@ fn platform_inputs(
     platform: Subdir,
     mut pip: Vec<String>,
     pip_mode: PipMode,
+    variables: &BTreeMap<String, String>,
 ) -> PlatformInputs {
     let mut conda_specs: Vec<String> = specs.iter().map(ToString::to_string).collect();
     conda_specs.sort();
@@ -172,5 +173,6 @@ fn platform_inputs(
         virtual_packages: virtual_packages.lock_strings(platform),
         pip,
         pip_mode,
+        variables: variables.clone(),
     }
 }

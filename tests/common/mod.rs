@@ -9,6 +9,9 @@ use std::sync::OnceLock;
 
 use standin_channel::ChannelSpec;
 
+pub mod programs;
+pub mod rootfs;
+
 /// The reference environment, as committed at the repository root.
 pub fn worker_env_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("env-worker-arm64.yaml")
@@ -30,6 +33,53 @@ pub fn write_channel(spec: &ChannelSpec, dir: &Path) {
         .expect("write stand-in channel");
 }
 
+/// The placeholder a binary file of the stand-in python carries, as long
+/// as conda-forge's (255 bytes minus the `_placehold` padding rules).
+pub fn binary_placeholder() -> String {
+    standin_channel::nwchem_placeholder(1_700_000_000_000).replace("nwchem_", "python_")
+}
+
+/// The worker channel spec used by the tests: the generator's worker
+/// closure plus compiled `nwchem`/`xtb` stand-ins per platform (see
+/// `programs`) and a binary-placeholder file in python, as the real
+/// `libpython` has.
+pub fn worker_spec() -> ChannelSpec {
+    let mut spec = ChannelSpec::worker().map_package("python", |package| {
+        let mut contents = b"ELF stand-in for libpython; build prefix: ".to_vec();
+        contents.extend_from_slice(binary_placeholder().as_bytes());
+        contents.extend_from_slice(b"/lib\0tail");
+        let mut file = standin_channel::FileSpec::new("lib/libpython3.11.so.1.0", contents);
+        file.mode = standin_channel::FileMode::BinaryPlaceholder { placeholder: binary_placeholder() };
+        package.with_file(file)
+    });
+    for subdir in ["linux-64", "linux-aarch64"] {
+        match programs::compile(subdir) {
+            Ok(compiled) => {
+                spec = spec
+                    .map_package("nwchem", |p| replace_program(p, subdir, "bin/nwchem", &compiled.nwchem))
+                    .map_package("xtb", |p| replace_program(p, subdir, "bin/xtb", &compiled.xtb));
+            }
+            Err(reason) if rootfs::required() => panic!("cannot compile the stand-in programs: {reason}"),
+            Err(reason) => eprintln!("note: keeping shell-script stand-ins for {subdir}: {reason}"),
+        }
+    }
+    spec
+}
+
+fn replace_program(
+    package: standin_channel::PackageSpec,
+    subdir: &str,
+    path: &str,
+    binary: &[u8],
+) -> standin_channel::PackageSpec {
+    if package.subdir != subdir {
+        return package;
+    }
+    let mut file = standin_channel::FileSpec::new(path, binary.to_vec());
+    file.executable = true;
+    package.with_file(file)
+}
+
 /// The worker stand-in channel, generated once per test process.
 pub fn worker_channel() -> &'static Path {
     static CHANNEL: OnceLock<PathBuf> = OnceLock::new();
@@ -38,9 +88,26 @@ pub fn worker_channel() -> &'static Path {
             .join("envlock-tests")
             .join(format!("worker-channel-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        write_channel(&ChannelSpec::worker(), &dir);
+        write_channel(&worker_spec(), &dir);
         dir
     })
+}
+
+/// The worker channel as a `--mirror` argument value for conda-forge (file://).
+pub fn worker_mirror() -> String {
+    let url = url::Url::from_directory_path(worker_channel()).expect("file url");
+    format!("conda-forge={url}")
+}
+
+/// Solves the worker environment (without pip) into `dir/locks/`.
+pub fn solve_worker_in(dir: &Path, platforms: &[&str]) {
+    std::fs::copy(worker_env_file(), dir.join("env-worker-arm64.yaml")).expect("copy env file");
+    let mirror = worker_mirror();
+    let mut args = vec!["solve", "--ignore-pip", "--mirror", &mirror, "--cache-dir", "solve-cache"];
+    for platform in platforms {
+        args.extend_from_slice(&["-p", platform]);
+    }
+    assert_exit(&envlock(dir, &args), 0);
 }
 
 /// Runs the envlock binary with `args` in `cwd`, with a clean environment

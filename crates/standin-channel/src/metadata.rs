@@ -1,0 +1,209 @@
+//! Validation of package descriptions and the `info/*.json` files written
+//! into each archive.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path};
+use std::str::FromStr;
+
+use rattler_conda_types::package::{
+    BuildString, EntryPoint, FileMode as CondaFileMode, LinkJson, NoArchLinks, PathType,
+    PathsEntry, PathsJson, PrefixPlaceholder, PythonEntryPoints,
+};
+use rattler_conda_types::{MatchSpec, PackageName, ParseStrictness, Subdir, Version};
+use rattler_digest::{compute_bytes_digest, Sha256};
+use serde_json::{json, Map, Value};
+
+use crate::error::GenerateError;
+use crate::spec::{FileMode, NoArch, PackageSpec};
+
+/// Checks every field that conda tools parse, so a typo in a table fails
+/// here with the package named instead of in the indexer or solver.
+pub(crate) fn validate(package: &PackageSpec) -> Result<(), GenerateError> {
+    let invalid = |reason: String| GenerateError::InvalidPackage {
+        package: format!("{}/{}", package.subdir, package.dist_name()),
+        reason,
+    };
+
+    PackageName::from_str(&package.name)
+        .map_err(|e| invalid(format!("name {:?}: {e}", package.name)))?;
+    Version::from_str(&package.version)
+        .map_err(|e| invalid(format!("version {:?}: {e}", package.version)))?;
+    BuildString::from_str(&package.build)
+        .map_err(|e| invalid(format!("build string {:?}: {e}", package.build)))?;
+
+    let subdir = Subdir::from_str(&package.subdir)
+        .map_err(|e| invalid(format!("subdir {:?}: {e}", package.subdir)))?;
+    let is_noarch_subdir = subdir == Subdir::NoArch;
+    let has_noarch_kind = package.noarch != NoArch::None;
+    if is_noarch_subdir != has_noarch_kind {
+        return Err(invalid(format!(
+            "subdir {:?} does not fit noarch kind {:?}",
+            package.subdir, package.noarch
+        )));
+    }
+
+    for spec in package.depends.iter().chain(&package.constrains) {
+        MatchSpec::from_str(spec, ParseStrictness::Lenient)
+            .map_err(|e| invalid(format!("match spec {spec:?}: {e}")))?;
+    }
+    for entry_point in &package.entry_points {
+        EntryPoint::from_str(entry_point)
+            .map_err(|e| invalid(format!("entry point {entry_point:?}: {e}")))?;
+    }
+    validate_file_paths(package).map_err(invalid)
+}
+
+fn validate_file_paths(package: &PackageSpec) -> Result<(), String> {
+    let mut seen = BTreeSet::new();
+    for file in &package.files {
+        let path = Path::new(&file.path);
+        let is_plain_relative = path
+            .components()
+            .all(|component| matches!(component, Component::Normal(_)));
+        if file.path.is_empty() || !is_plain_relative || file.path.contains('\\') {
+            return Err(format!(
+                "file path {:?} must be relative without '..'",
+                file.path
+            ));
+        }
+        if path.starts_with("info") {
+            return Err(format!("file path {:?} is inside info/", file.path));
+        }
+        if !seen.insert(file.path.as_str()) {
+            return Err(format!("file path {:?} appears twice", file.path));
+        }
+    }
+    Ok(())
+}
+
+/// Renders `info/index.json` with sorted keys, as conda-build writes it.
+pub(crate) fn index_json(package: &PackageSpec) -> Result<Vec<u8>, GenerateError> {
+    let (arch, platform) = match package.subdir.as_str() {
+        "linux-64" => (json!("x86_64"), json!("linux")),
+        "linux-aarch64" => (json!("aarch64"), json!("linux")),
+        _ => (Value::Null, Value::Null),
+    };
+
+    let mut index = Map::new();
+    index.insert("arch".into(), arch);
+    index.insert("build".into(), json!(package.build));
+    index.insert("build_number".into(), json!(package.build_number));
+    if !package.constrains.is_empty() {
+        index.insert("constrains".into(), json!(package.constrains));
+    }
+    index.insert("depends".into(), json!(package.depends));
+    if let Some(license) = &package.license {
+        index.insert("license".into(), json!(license));
+    }
+    index.insert("name".into(), json!(package.name));
+    match package.noarch {
+        NoArch::None => {}
+        NoArch::Generic => {
+            index.insert("noarch".into(), json!("generic"));
+        }
+        NoArch::Python => {
+            index.insert("noarch".into(), json!("python"));
+        }
+    }
+    index.insert("platform".into(), platform);
+    if !package.purls.is_empty() {
+        index.insert("purls".into(), json!(package.purls));
+    }
+    index.insert("subdir".into(), json!(package.subdir));
+    index.insert("timestamp".into(), json!(package.timestamp));
+    index.insert("version".into(), json!(package.version));
+    to_pretty_json(package, "info/index.json", &Value::Object(index))
+}
+
+/// Renders `info/about.json`.
+pub(crate) fn about_json(package: &PackageSpec) -> Result<Vec<u8>, GenerateError> {
+    let mut about = Map::new();
+    about.insert(
+        "description".into(),
+        json!("Generated by the standin-channel crate for envlock tests; not the real package."),
+    );
+    if let Some(license) = &package.license {
+        about.insert("license".into(), json!(license));
+    }
+    about.insert("summary".into(), json!(package.summary));
+    to_pretty_json(package, "info/about.json", &Value::Object(about))
+}
+
+/// Renders `info/link.json` for a `noarch: python` package. Other packages
+/// have no `link.json`.
+pub(crate) fn link_json(package: &PackageSpec) -> Result<Option<Vec<u8>>, GenerateError> {
+    if package.noarch != NoArch::Python {
+        return Ok(None);
+    }
+    // `validate` has parsed every entry point already.
+    let entry_points = package
+        .entry_points
+        .iter()
+        .filter_map(|entry_point| EntryPoint::from_str(entry_point).ok())
+        .collect();
+    let link = LinkJson {
+        noarch: NoArchLinks::Python(PythonEntryPoints { entry_points }),
+        package_metadata_version: 1,
+    };
+    to_pretty_json(package, "info/link.json", &link).map(Some)
+}
+
+/// Renders `info/paths.json` with the hash and size of every regular file.
+pub(crate) fn paths_json(package: &PackageSpec) -> Result<Vec<u8>, GenerateError> {
+    let paths = package
+        .files
+        .iter()
+        .map(|file| {
+            if file.symlink_target().is_some() {
+                return PathsEntry {
+                    relative_path: file.path.clone().into(),
+                    no_link: false,
+                    path_type: PathType::SoftLink,
+                    prefix_placeholder: None,
+                    sha256: None,
+                    size_in_bytes: None,
+                };
+            }
+            let prefix_placeholder = match &file.mode {
+                FileMode::Binary | FileMode::Symlink { .. } => None,
+                FileMode::Text { placeholder } => Some((CondaFileMode::Text, placeholder)),
+                FileMode::BinaryPlaceholder { placeholder } => {
+                    Some((CondaFileMode::Binary, placeholder))
+                }
+            }
+            .map(|(file_mode, placeholder)| PrefixPlaceholder {
+                file_mode,
+                placeholder: placeholder.clone(),
+                experimental_offsets: None,
+            });
+            PathsEntry {
+                relative_path: file.path.clone().into(),
+                no_link: false,
+                path_type: PathType::HardLink,
+                prefix_placeholder,
+                sha256: Some(compute_bytes_digest::<Sha256>(&file.contents)),
+                size_in_bytes: Some(file.contents.len() as u64),
+            }
+        })
+        .collect();
+    let paths_json = PathsJson {
+        paths,
+        paths_version: 1,
+    };
+    to_pretty_json(package, "info/paths.json", &paths_json)
+}
+
+fn to_pretty_json(
+    package: &PackageSpec,
+    file: &'static str,
+    value: &impl serde::Serialize,
+) -> Result<Vec<u8>, GenerateError> {
+    let mut bytes =
+        serde_json::to_vec_pretty(value).map_err(|source| GenerateError::Serialize {
+            package: format!("{}/{}", package.subdir, package.dist_name()),
+            file,
+            source,
+        })?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}

@@ -1,0 +1,342 @@
+//! Installing a lock or an explicit file into a prefix, with no conda at runtime.
+//!
+//! Order of work: read the input, fetch and verify every package into the
+//! cache, check the target prefix length, link into a staging directory (for
+//! a new prefix) or the prefix itself (for an update), remove host paths
+//! from `conda-meta`, write the activation files, and move the staging
+//! directory into place. Any failure before the last step leaves the prefix
+//! as it was.
+
+pub mod activation;
+pub mod fetch;
+pub mod input;
+pub mod post_link;
+pub mod prefix;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rattler::install::{Installer, LinkOptions};
+use rattler_cache::package_cache::PackageCache;
+use rattler_conda_types::{RepoDataRecord, Subdir};
+use serde::Serialize;
+
+use crate::channels::{Mirror, resolve_channels};
+use crate::exit_code::{Classify, ExitClass};
+
+pub use fetch::NetworkMode;
+pub use input::HashPolicy;
+
+/// How files get from the package cache into the prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LinkMode {
+    /// Hard links where the file system allows them, else copies (rattler's default).
+    #[default]
+    HardLink,
+    /// Always copy (`--copy`), so the prefix shares nothing with the cache.
+    Copy,
+}
+
+/// Whether post-link scripts run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PostLinkMode {
+    /// Report them, never run them.
+    #[default]
+    Report,
+    /// Run them (`--run-post-link-scripts`, target platform only).
+    Run,
+}
+
+/// Options of one install.
+#[derive(Debug, Clone)]
+pub struct InstallOptions {
+    /// The prefix to install into.
+    pub prefix: PathBuf,
+    /// The path the prefix will run from, when it differs from `prefix`.
+    pub target_prefix: Option<PathBuf>,
+    /// The platform to install; `None` means the running system's.
+    pub platform: Option<Subdir>,
+    /// Mirrors for the lock's channels.
+    pub mirrors: Vec<Mirror>,
+    /// The cache directory (packages go to `<cache>/pkgs`).
+    pub cache_dir: PathBuf,
+    /// Hard links or copies.
+    pub link: LinkMode,
+    /// Online or offline.
+    pub network: NetworkMode,
+    /// Whether post-link scripts run.
+    pub post_link: PostLinkMode,
+    /// Whether explicit files may contain unhashed lines.
+    pub hashes: HashPolicy,
+}
+
+impl InstallOptions {
+    /// Options for installing into `prefix` with the cache at `cache_dir`.
+    pub fn new(prefix: impl Into<PathBuf>, cache_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            prefix: prefix.into(),
+            target_prefix: None,
+            platform: None,
+            mirrors: Vec::new(),
+            cache_dir: cache_dir.into(),
+            link: LinkMode::default(),
+            network: NetworkMode::default(),
+            post_link: PostLinkMode::default(),
+            hashes: HashPolicy::default(),
+        }
+    }
+
+    /// Sets the final location of the prefix.
+    pub fn with_target_prefix(mut self, target_prefix: Option<PathBuf>) -> Self {
+        self.target_prefix = target_prefix;
+        self
+    }
+
+    /// Sets the platform to install.
+    pub fn with_platform(mut self, platform: Option<Subdir>) -> Self {
+        self.platform = platform;
+        self
+    }
+
+    /// Sets the mirrors.
+    pub fn with_mirrors(mut self, mirrors: Vec<Mirror>) -> Self {
+        self.mirrors = mirrors;
+        self
+    }
+
+    /// Sets the link mode.
+    pub fn with_link_mode(mut self, link: LinkMode) -> Self {
+        self.link = link;
+        self
+    }
+
+    /// Sets the network mode.
+    pub fn with_network(mut self, network: NetworkMode) -> Self {
+        self.network = network;
+        self
+    }
+
+    /// Sets the post-link mode.
+    pub fn with_post_link(mut self, post_link: PostLinkMode) -> Self {
+        self.post_link = post_link;
+        self
+    }
+
+    /// Sets the hash policy for explicit files.
+    pub fn with_hash_policy(mut self, hashes: HashPolicy) -> Self {
+        self.hashes = hashes;
+        self
+    }
+}
+
+/// What an install did.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstallReport {
+    /// The prefix.
+    pub prefix: String,
+    /// The path the prefix runs from.
+    pub target_prefix: String,
+    /// The installed platform.
+    pub platform: String,
+    /// Number of packages in the environment.
+    pub packages: usize,
+    /// Packages linked or relinked by this run (0 for a no-op).
+    pub changed: usize,
+    /// Packages with post-link scripts, and whether they ran.
+    pub post_link_scripts: Vec<post_link::PostLinkScript>,
+    /// Whether post-link scripts were run.
+    pub post_link_scripts_ran: bool,
+    /// The computed runtime environment.
+    pub environment: activation::ActivationEnvironment,
+}
+
+/// A failed install.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum InstallError {
+    /// The input file could not be read.
+    #[error("failed to read {path}: {source}")]
+    #[diagnostic(help("pass a lock written by `envlock solve` or an @EXPLICIT file"))]
+    ReadInput { path: PathBuf, #[source] source: std::io::Error },
+    /// The lock is invalid.
+    #[error("{message}")]
+    InvalidLock { message: String },
+    /// An explicit file line is invalid.
+    #[error("{path}:{line}: {message}")]
+    #[diagnostic(help("explicit file lines are URL#SHA256 or URL#MD5 after an @EXPLICIT line"))]
+    InvalidExplicit { path: PathBuf, line: usize, message: String },
+    /// The lock has no records for the platform.
+    #[error("{path} has no {platform} environment (it has: {available})")]
+    #[diagnostic(help("add the platform with `envlock solve -p {platform}` (or add it to `platforms:`), or pass --platform with one of the available platforms"))]
+    PlatformNotInLock { path: PathBuf, platform: Subdir, available: String },
+    /// The host platform is not a conda platform.
+    #[error("the platform of this machine is not a conda platform")]
+    #[diagnostic(help("pass --platform"))]
+    UnknownHostPlatform,
+    /// Post-link scripts were requested for a foreign platform.
+    #[error("--run-post-link-scripts needs the target platform to be this machine's ({host}), but it is {platform}")]
+    #[diagnostic(help("drop --run-post-link-scripts; the scripts would run with this machine's shell on the wrong architecture"))]
+    ForeignPostLink { platform: Subdir, host: String },
+    /// `--target-prefix` is relative.
+    #[error("the target prefix '{}' is not an absolute path", path.display())]
+    #[diagnostic(help("pass an absolute path such as /opt/env"))]
+    RelativeTargetPrefix { path: PathBuf },
+    /// A package could not be fetched or verified.
+    #[error("failed to fetch {package} from {url}: {message}")]
+    #[diagnostic(help("check the URL, --mirror and the network; a hash mismatch means the archive is not the one locked"))]
+    Fetch { package: String, url: String, message: String },
+    /// A downloaded archive does not match the locked hash.
+    #[error("{package} from {url} does not match the locked hash: {message}")]
+    #[diagnostic(help("the archive on the server is not the one that was locked; re-solve, or check the mirror"))]
+    Integrity { package: String, url: String, message: String },
+    /// `--offline` and a package is not cached.
+    #[error("{package} is not in the package cache, and --offline forbids downloading it")]
+    #[diagnostic(help("run the install once without --offline with the same --cache-dir"))]
+    NotCachedOffline { package: String },
+    /// The target prefix is longer than a binary placeholder.
+    #[error("the target prefix '{}' is {length} bytes long, but {package} patches {file} with a placeholder of {maximum} bytes", target_prefix.display())]
+    #[diagnostic(help("choose a shorter prefix (at most {maximum} bytes), e.g. /opt/env"))]
+    PrefixTooLong { target_prefix: PathBuf, length: usize, maximum: usize, package: String, file: String },
+    /// A file system operation on the prefix failed.
+    #[error("failed to write {}: {source}", path.display())]
+    PrefixIo { path: PathBuf, #[source] source: std::io::Error },
+    /// rattler's installer failed while linking.
+    #[error("failed to link packages into {}: {message}", prefix.display())]
+    Link { prefix: PathBuf, message: String },
+    /// The activation environment could not be computed.
+    #[error("failed to compute the activation environment: {message}")]
+    Activation { message: String },
+    /// A channel or mirror is invalid.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Channel(#[from] crate::channels::ChannelError),
+    /// The HTTP client could not be set up.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Client(#[from] crate::http::ClientError),
+}
+
+impl Classify for InstallError {
+    fn exit_class(&self) -> ExitClass {
+        use InstallError::*;
+        match self {
+            ReadInput { .. } | InvalidLock { .. } | InvalidExplicit { .. } | PlatformNotInLock { .. } | UnknownHostPlatform
+            | ForeignPostLink { .. } | RelativeTargetPrefix { .. } | PrefixTooLong { .. } | Channel(_) => ExitClass::Input,
+            Fetch { .. } | NotCachedOffline { .. } => ExitClass::Network,
+            Client(error) => error.exit_class(),
+            PrefixIo { .. } | Link { .. } | Activation { .. } | Integrity { .. } => ExitClass::InstallFailed,
+        }
+    }
+}
+
+/// Installs the lock or explicit file at `input` as `options` say.
+pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallReport, InstallError> {
+    let (platform, source) = input::read_source(input, options.platform, options.hashes)?;
+    if options.post_link == PostLinkMode::Run {
+        let host = input::host_platform()?;
+        if host != platform {
+            return Err(InstallError::ForeignPostLink { platform, host: host.to_string() });
+        }
+    }
+
+    let client = crate::http::client()?;
+    let cache = PackageCache::new(options.cache_dir.join("pkgs"));
+    let (channel_names, variables) = match &source {
+        input::InstallSource::Lock { channels, variables, .. } => (channels.clone(), variables.clone()),
+        input::InstallSource::Explicit { entries } => (explicit_channels(entries), BTreeMap::new()),
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let channels = resolve_channels(&channel_names, &options.mirrors, &cwd)?;
+    let fetcher = fetch::Fetcher { cache: cache.clone(), client: client.clone(), channels, network: options.network };
+
+    let records = match source {
+        input::InstallSource::Lock { records, .. } => records,
+        input::InstallSource::Explicit { entries } => fetcher.fetch_explicit(&entries).await?,
+    };
+    let package_dirs = fetcher.fetch_records(&records).await?;
+    tracing::info!(packages = records.len(), "every package is fetched and verified");
+
+    let layout = prefix::PrefixLayout::new(&options.prefix, options.target_prefix.as_deref())?;
+    prefix::check_placeholder_lengths(&layout.target_prefix, &package_dirs)?;
+    let post_link_scripts: Vec<_> = records
+        .iter()
+        .zip(&package_dirs)
+        .filter_map(|(record, dir)| post_link::find(record.package_record.name.as_normalized(), dir))
+        .collect();
+
+    layout.prepare()?;
+    let outcome = link_and_activate(&layout, platform, &records, &cache, client, options, &variables).await;
+    let (changed, environment) = match outcome {
+        Ok(result) => result,
+        Err(error) => {
+            layout.abandon();
+            return Err(error);
+        }
+    };
+    layout.commit()?;
+
+    Ok(InstallReport {
+        prefix: layout.prefix.display().to_string(),
+        target_prefix: layout.target_prefix.display().to_string(),
+        platform: platform.to_string(),
+        packages: records.len(),
+        changed,
+        post_link_scripts,
+        post_link_scripts_ran: options.post_link == PostLinkMode::Run,
+        environment,
+    })
+}
+
+async fn link_and_activate(
+    layout: &prefix::PrefixLayout,
+    platform: Subdir,
+    records: &[RepoDataRecord],
+    cache: &PackageCache,
+    client: reqwest_middleware::ClientWithMiddleware,
+    options: &InstallOptions,
+    variables: &BTreeMap<String, String>,
+) -> Result<(usize, activation::ActivationEnvironment), InstallError> {
+    let mut installer = Installer::new()
+        .with_package_cache(cache.clone())
+        .with_download_client(client)
+        .with_target_platform(platform)
+        .with_execute_link_scripts(options.post_link == PostLinkMode::Run);
+    if layout.target_prefix != layout.work_dir {
+        installer = installer.with_alternative_target_prefix(layout.target_prefix.clone());
+    }
+    if options.link == LinkMode::Copy {
+        installer = installer.with_link_options(LinkOptions {
+            allow_symbolic_links: Some(false),
+            allow_hard_links: Some(false),
+            allow_ref_links: Some(false),
+        });
+    }
+    let result = installer
+        .install(&layout.work_dir, records.to_vec())
+        .await
+        .map_err(|e| InstallError::Link {
+            prefix: layout.prefix.clone(),
+            message: crate::solve::repodata::error_chain(&e),
+        })?;
+    let changed = result.transaction.operations.len();
+    prefix::scrub_conda_meta(&layout.work_dir)?;
+
+    let installed: Vec<String> = records.iter().map(|r| r.package_record.name.as_normalized().to_string()).collect();
+    let environment = activation::compute(&layout.work_dir, &layout.target_prefix, platform, &installed, variables).await?;
+    activation::write_files(&layout.work_dir, &environment)?;
+    Ok((changed, environment))
+}
+
+fn explicit_channels(entries: &[input::ExplicitEntry]) -> Vec<String> {
+    let mut channels: Vec<String> = Vec::new();
+    for entry in entries {
+        let mut url = entry.url.clone();
+        if let Some(mut segments) = url.path_segments_mut().ok() {
+            segments.pop().pop();
+        }
+        let text = url.as_str().to_string();
+        if !channels.contains(&text) {
+            channels.push(text);
+        }
+    }
+    channels
+}

@@ -1,0 +1,141 @@
+//! The prefix on disk: staging a new prefix, checking placeholder lengths,
+//! and making `conda-meta` independent of the host.
+
+use std::path::{Path, PathBuf};
+
+use rattler_conda_types::package::{FileMode, PackageFile, PathsJson};
+
+use super::InstallError;
+
+/// Where the packages are linked and where the prefix ends up.
+#[derive(Debug, Clone)]
+pub struct PrefixLayout {
+    /// The prefix the user asked for (`--prefix`).
+    pub prefix: PathBuf,
+    /// The directory packages are linked into: a staging sibling of a new
+    /// prefix, or the prefix itself when it already holds an environment.
+    pub work_dir: PathBuf,
+    /// The path the environment will run from (`--target-prefix`, else the prefix).
+    pub target_prefix: PathBuf,
+}
+
+impl PrefixLayout {
+    /// Decides the layout. A prefix that does not exist yet (or is an empty
+    /// directory) is built in a staging sibling and renamed into place at
+    /// the end, so a failed install leaves no prefix behind.
+    pub fn new(prefix: &Path, target_prefix: Option<&Path>) -> Result<Self, InstallError> {
+        let prefix = std::path::absolute(prefix).map_err(|source| InstallError::PrefixIo { path: prefix.to_path_buf(), source })?;
+        let target_prefix = target_prefix.map(Path::to_path_buf).unwrap_or_else(|| prefix.clone());
+        if !target_prefix.is_absolute() {
+            return Err(InstallError::RelativeTargetPrefix { path: target_prefix });
+        }
+        let work_dir = if holds_environment(&prefix) { prefix.clone() } else { staging_dir(&prefix) };
+        Ok(Self { prefix, work_dir, target_prefix })
+    }
+
+    /// Whether packages go into a staging directory first.
+    pub fn is_staged(&self) -> bool {
+        self.work_dir != self.prefix
+    }
+
+    /// Prepares the work directory: removes a stale staging directory left
+    /// by an interrupted install.
+    pub fn prepare(&self) -> Result<(), InstallError> {
+        if self.is_staged() && self.work_dir.exists() {
+            tracing::info!(path = %self.work_dir.display(), "removing a staging directory left by an interrupted install");
+            std::fs::remove_dir_all(&self.work_dir).map_err(|source| InstallError::PrefixIo { path: self.work_dir.clone(), source })?;
+        }
+        if let Some(parent) = self.work_dir.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| InstallError::PrefixIo { path: parent.to_path_buf(), source })?;
+        }
+        Ok(())
+    }
+
+    /// Moves a staged environment into place. An empty prefix directory is
+    /// replaced; the rename is atomic on one file system.
+    pub fn commit(&self) -> Result<(), InstallError> {
+        if !self.is_staged() {
+            return Ok(());
+        }
+        let io = |source| InstallError::PrefixIo { path: self.prefix.clone(), source };
+        if self.prefix.is_dir() {
+            std::fs::remove_dir(&self.prefix).map_err(io)?;
+        }
+        std::fs::rename(&self.work_dir, &self.prefix).map_err(io)
+    }
+
+    /// Removes the staging directory after a failure.
+    pub fn abandon(&self) {
+        if self.is_staged() && self.work_dir.exists() {
+            if let Err(error) = std::fs::remove_dir_all(&self.work_dir) {
+                tracing::warn!(path = %self.work_dir.display(), %error, "failed to remove the staging directory");
+            }
+        }
+    }
+}
+
+fn holds_environment(prefix: &Path) -> bool {
+    prefix.join("conda-meta").is_dir()
+}
+
+fn staging_dir(prefix: &Path) -> PathBuf {
+    let name = prefix.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "env".to_string());
+    prefix.with_file_name(format!(".{name}.envlock-staging"))
+}
+
+/// Fails when `target_prefix` is longer than a binary prefix placeholder of
+/// any package: binary files are patched in place and cannot grow.
+pub fn check_placeholder_lengths(target_prefix: &Path, package_dirs: &[PathBuf]) -> Result<(), InstallError> {
+    let length = target_prefix.as_os_str().len();
+    for directory in package_dirs {
+        let Ok(paths) = PathsJson::from_package_directory(directory) else { continue };
+        for entry in &paths.paths {
+            let Some(placeholder) = &entry.prefix_placeholder else { continue };
+            if placeholder.file_mode == FileMode::Binary && length > placeholder.placeholder.len() {
+                return Err(InstallError::PrefixTooLong {
+                    target_prefix: target_prefix.to_path_buf(),
+                    length,
+                    maximum: placeholder.placeholder.len(),
+                    package: directory.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    file: entry.relative_path.display().to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Keys of `conda-meta/*.json` that record host paths of the package cache.
+const HOST_SPECIFIC_KEYS: [&str; 3] = ["extracted_package_dir", "package_tarball_full_path", "link"];
+
+/// Removes host-specific keys from every `conda-meta/*.json`, so two
+/// installs of the same lock with different caches give identical files,
+/// and removes the `CACHEDIR.TAG` that rattler puts into every prefix (it
+/// would make backup tools skip an image's environment).
+pub fn scrub_conda_meta(work_dir: &Path) -> Result<(), InstallError> {
+    let directory = work_dir.join("conda-meta");
+    let io = |path: &Path, source| InstallError::PrefixIo { path: path.to_path_buf(), source };
+    let tag = work_dir.join("CACHEDIR.TAG");
+    if tag.is_file() {
+        std::fs::remove_file(&tag).map_err(|e| io(&tag, e))?;
+    }
+    let entries = std::fs::read_dir(&directory).map_err(|e| io(&directory, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| io(&directory, e))?.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+        let Some(object) = value.as_object_mut() else { continue };
+        let before = object.len();
+        for key in HOST_SPECIFIC_KEYS {
+            object.remove(key);
+        }
+        if object.len() != before {
+            let rendered = serde_json::to_string_pretty(&value).unwrap_or(text);
+            std::fs::write(&path, rendered).map_err(|e| io(&path, e))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! `envlock install` on the host: a lock or explicit file from the
+//! stand-in channel into a directory, with the failure cases that must
+//! leave the prefix as it was.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{assert_exit, envlock, programs, solve_worker_in, stderr, test_dir, worker_mirror};
+
+const LOCK: &str = "locks/env-worker-arm64.lock";
+
+fn install(dir: &Path, prefix: &str, cache: &str, extra: &[&str]) -> std::process::Output {
+    let mirror = worker_mirror();
+    let mut args = vec!["install", LOCK, "--prefix", prefix, "--mirror", &mirror, "--cache-dir", cache, "--copy"];
+    args.extend_from_slice(extra);
+    envlock(dir, &args)
+}
+
+/// Every file of a tree: relative path → (mode, contents or link target).
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, (u32, Vec<u8>)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(directory) = stack.pop() {
+        for entry in std::fs::read_dir(&directory).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let relative = path.strip_prefix(root).unwrap().to_path_buf();
+            let mode = meta.permissions().mode();
+            if meta.file_type().is_symlink() {
+                out.insert(relative, (mode, std::fs::read_link(&path).unwrap().into_os_string().into_encoded_bytes()));
+            } else if meta.is_dir() {
+                out.insert(relative, (mode, Vec::new()));
+                stack.push(path);
+            } else {
+                out.insert(relative, (mode, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+fn write_input(dir: &Path) -> PathBuf {
+    let path = dir.join("h2o.nw");
+    std::fs::write(&path, "title \"water\"\nbasis\n  * library 6-31g*\nend\ntask scf\n").unwrap();
+    path
+}
+
+#[test]
+fn install_activates_without_conda() {
+    let dir = test_dir("install-activate");
+    solve_worker_in(&dir, &[]);
+    let output = install(&dir, "env", "cache", &[]);
+    assert_exit(&output, 0);
+    let prefix = dir.join("env");
+
+    let activate = std::fs::read_to_string(prefix.join("etc/envlock/activate.sh")).unwrap();
+    let prefix_text = prefix.display().to_string();
+    assert!(activate.contains(&format!("export NWCHEM_BASIS_LIBRARY='{prefix_text}/share/nwchem/libraries/'")), "{activate}");
+    assert!(activate.contains(&format!("export NWCHEM_NWPW_LIBRARY='{prefix_text}/share/nwchem/libraryps/'")), "{activate}");
+    assert!(activate.contains(&format!("export XTBPATH='{prefix_text}/share/xtb'")), "{activate}");
+    assert!(activate.contains(&format!("export CONDA_PREFIX='{prefix_text}'")), "{activate}");
+    assert!(activate.contains("NWCHEM_STANDIN_ACTIVATED"), "activate.d variables are missing:\n{activate}");
+    assert!(!prefix.join("CACHEDIR.TAG").exists());
+
+    let nwchemrc = std::fs::read_to_string(prefix.join("etc/default.nwchemrc")).unwrap();
+    assert!(nwchemrc.contains(&format!("nwchem_basis_library {prefix_text}/share/nwchem/libraries/")), "{nwchemrc}");
+
+    let binary = std::fs::read(prefix.join("bin/nwchem")).unwrap();
+    if programs::elf_machine(&binary).is_none() {
+        eprintln!("skipped running nwchem: the stand-in is not a compiled program here");
+        return;
+    }
+    let input = write_input(&dir);
+    let entrypoint = prefix.join("etc/envlock/entrypoint.sh");
+    let activated = Command::new("env").arg("-i").arg(&entrypoint).arg("nwchem").arg(&input).output().unwrap();
+    let text = String::from_utf8_lossy(&activated.stdout);
+    assert!(activated.status.success(), "{text}");
+    assert!(text.contains("from NWCHEM_BASIS_LIBRARY"), "{text}");
+
+    let bare = Command::new("env").arg("-i").arg(prefix.join("bin/nwchem")).arg(&input).output().unwrap();
+    let text = String::from_utf8_lossy(&bare.stdout);
+    assert!(!bare.status.success(), "nwchem found its basis library without activation:\n{text}");
+    assert!(text.contains("could not open basis library"), "{text}");
+
+    let xtb = Command::new("env").arg("-i").arg(&entrypoint).arg("xtb").output().unwrap();
+    assert!(xtb.status.success(), "{}", String::from_utf8_lossy(&xtb.stdout));
+    let bare_xtb = Command::new("env").arg("-i").arg(prefix.join("bin/xtb")).output().unwrap();
+    assert!(!bare_xtb.status.success(), "xtb found its parameters without XTBPATH");
+}
+
+#[test]
+fn installs_are_byte_identical() {
+    let dir = test_dir("install-reproducible");
+    solve_worker_in(&dir, &[]);
+    assert_exit(&install(&dir, "env", "cache-one", &[]), 0);
+    let one = snapshot(&dir.join("env"));
+    std::fs::remove_dir_all(dir.join("env")).unwrap();
+    assert_exit(&install(&dir, "env", "cache-two", &[]), 0);
+    let two = snapshot(&dir.join("env"));
+
+    let differing: Vec<_> = one.keys().chain(two.keys()).filter(|path| one.get(*path) != two.get(*path)).collect();
+    assert!(differing.is_empty(), "files differ between installs with different caches: {differing:?}");
+    for (path, (_, bytes)) in &one {
+        if path.starts_with("conda-meta") {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(!text.contains("cache-one"), "{} records the package cache: {text}", path.display());
+        }
+    }
+}
+
+#[test]
+fn second_install_is_noop() {
+    let dir = test_dir("install-noop");
+    solve_worker_in(&dir, &[]);
+    assert_exit(&install(&dir, "env", "cache", &[]), 0);
+    let before = snapshot(&dir.join("env"));
+    let again = install(&dir, "env", "cache", &["--format", "json"]);
+    assert_exit(&again, 0);
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(report["changed"], 0, "{report}");
+    assert_eq!(before, snapshot(&dir.join("env")), "the second install changed the prefix");
+}
+
+#[test]
+fn offline_uses_cache_only() {
+    let dir = test_dir("install-offline");
+    solve_worker_in(&dir, &[]);
+    let empty = install(&dir, "env", "empty-cache", &["--offline"]);
+    assert_exit(&empty, 4);
+    assert!(stderr(&empty).contains("not in the package cache"), "{}", stderr(&empty));
+    assert!(!dir.join("env").exists(), "a failed install left a prefix");
+
+    assert_exit(&install(&dir, "warm", "cache", &[]), 0);
+    let offline = envlock(&dir, &["install", LOCK, "--prefix", "env", "--cache-dir", "cache", "--offline", "--copy"]);
+    assert_exit(&offline, 0);
+    assert!(dir.join("env/etc/envlock/entrypoint.sh").is_file());
+}
+
+#[test]
+fn missing_platform_is_explained() {
+    let dir = test_dir("install-platform");
+    solve_worker_in(&dir, &["linux-aarch64"]);
+    let output = install(&dir, "env", "cache", &["--platform", "linux-64"]);
+    assert_exit(&output, 2);
+    let text = stderr(&output);
+    assert!(text.contains("no linux-64 environment"), "{text}");
+    assert!(text.contains("linux-aarch64"), "{text}");
+    assert!(text.contains("envlock solve -p linux-64"), "{text}");
+    assert!(!dir.join("env").exists());
+}
+
+#[test]
+fn too_long_prefix_is_rejected() {
+    let dir = test_dir("install-long-prefix");
+    solve_worker_in(&dir, &[]);
+    let long = format!("/opt/{}", "x".repeat(300));
+    let output = install(&dir, "env", "cache", &["--target-prefix", &long]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("placeholder"), "{}", stderr(&output));
+    assert!(!dir.join("env").exists(), "the prefix was touched");
+}
+
+#[test]
+fn tampered_package_leaves_prefix_unchanged() {
+    let dir = test_dir("install-tampered");
+    solve_worker_in(&dir, &[]);
+    let channel = dir.join("tampered-channel");
+    let status = Command::new("cp").arg("-a").arg(common::worker_channel()).arg(&channel).status().unwrap();
+    assert!(status.success());
+    let archive = std::fs::read_dir(channel.join("linux-64"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("xtb-"))
+        .unwrap();
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&archive, bytes).unwrap();
+
+    let mirror = format!("conda-forge={}", url::Url::from_directory_path(&channel).unwrap());
+    let args = ["install", LOCK, "--prefix", "env", "--mirror", &mirror, "--cache-dir", "cache", "--copy"];
+    let output = envlock(&dir, &args);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(stderr(&output).contains("xtb"), "{}", stderr(&output));
+    assert!(!dir.join("env").exists(), "a failed install created the prefix");
+    assert!(!dir.join(".env.envlock-staging").exists(), "the staging directory was left behind");
+
+    assert_exit(&install(&dir, "env", "cache2", &[]), 0);
+    let before = snapshot(&dir.join("env"));
+    let again = envlock(&dir, &["install", LOCK, "--prefix", "env", "--mirror", &mirror, "--cache-dir", "cache3", "--copy"]);
+    assert_ne!(again.status.code(), Some(0));
+    assert_eq!(before, snapshot(&dir.join("env")), "a failed install changed an existing prefix");
+}
+
+#[test]
+fn explicit_file_needs_hashes() {
+    let dir = test_dir("install-explicit");
+    solve_worker_in(&dir, &[]);
+    let explicit = std::fs::read_to_string(dir.join("locks/env-worker-arm64.linux-64.txt")).unwrap();
+    let unhashed: String = explicit.lines().map(|l| format!("{}\n", l.split('#').next().filter(|u| !u.is_empty()).unwrap_or(l))).collect();
+    std::fs::write(dir.join("unhashed.txt"), &unhashed).unwrap();
+    let mirror = worker_mirror();
+    let refused = envlock(&dir, &["install", "unhashed.txt", "--prefix", "env", "--mirror", &mirror, "--cache-dir", "cache"]);
+    assert_exit(&refused, 2);
+    let text = stderr(&refused);
+    assert!(text.contains("unhashed.txt:4"), "{text}");
+    assert!(text.contains("--allow-unhashed"), "{text}");
+    assert!(!dir.join("env").exists());
+
+    let installed = envlock(&dir, &["install", "locks/env-worker-arm64.linux-64.txt", "--prefix", "env", "--mirror", &mirror, "--cache-dir", "cache", "--copy"]);
+    assert_exit(&installed, 0);
+    let record = std::fs::read_dir(dir.join("env/conda-meta"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("crest-"))
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(record).unwrap()).unwrap();
+    let depends: Vec<String> = serde_json::from_value(json["depends"].clone()).unwrap();
+    assert!(depends.iter().any(|d| d.starts_with("xtb")), "depends not read from the archive: {depends:?}");
+    assert!(json["url"].as_str().unwrap().starts_with("https://conda.anaconda.org/conda-forge/"), "{json}");
+
+    let allowed = envlock(&dir, &["install", "unhashed.txt", "--prefix", "env2", "--mirror", &mirror, "--cache-dir", "cache", "--allow-unhashed"]);
+    assert_exit(&allowed, 0);
+}
+
+#[test]
+fn killed_install_completes_on_rerun() {
+    let dir = test_dir("install-killed");
+    solve_worker_in(&dir, &[]);
+    assert_exit(&install(&dir, "env", "cache", &[]), 0);
+    let reference = snapshot(&dir.join("env"));
+    std::fs::remove_dir_all(dir.join("env")).unwrap();
+
+    let staging = dir.join(".env.envlock-staging");
+    let killed_midway = (0..5).any(|_| kill_during_linking(&dir, &staging));
+    assert!(killed_midway, "could not kill the install while it was linking in five attempts");
+    assert!(dir.join(".env.envlock-staging/conda-meta").is_dir(), "the kill left no partial staging directory");
+    assert!(!dir.join("env").exists(), "a killed install of a new prefix left the prefix");
+
+    assert_exit(&install(&dir, "env", "cache", &[]), 0);
+    assert!(reference == snapshot(&dir.join("env")), "the re-run after a kill differs from an uninterrupted install");
+    assert!(!staging.exists());
+}
+
+/// Starts an install and SIGKILLs it once a few packages are linked into the
+/// staging directory. Returns whether the kill landed before the install
+/// finished.
+fn kill_during_linking(dir: &Path, staging: &Path) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    let mirror = worker_mirror();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_envlock"))
+        .args(["install", LOCK, "--prefix", "env", "--mirror", &mirror, "--cache-dir", "cache", "--copy"])
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let linked = |staging: &Path| std::fs::read_dir(staging.join("conda-meta")).map(|d| d.count()).unwrap_or(0);
+    while linked(staging) < 3 && std::time::Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    if status.signal() == Some(9) {
+        return true;
+    }
+    let _ = std::fs::remove_dir_all(dir.join("env"));
+    false
+}
