@@ -25,7 +25,7 @@ pub enum ChannelError {
         reason: String,
     },
     /// A `--mirror` value does not have the `NAME=URL` shape.
-    #[error("invalid mirror '{value}': expected NAME=URL")]
+    #[error("invalid mirror '{value}': expected NAME=URL, e.g. conda-forge=http://127.0.0.1:8000/conda-forge/")]
     #[diagnostic(help("for example: --mirror conda-forge=http://127.0.0.1:8000/conda-forge/"))]
     MirrorShape {
         /// The value as given.

@@ -56,14 +56,14 @@ fn archspec_name(platform: Subdir) -> Option<&'static str> {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum VirtualPackageError {
     /// The override does not have the `PLATFORM:NAME=VERSION[=BUILD]` shape.
-    #[error("invalid virtual package override '{value}': expected PLATFORM:NAME=VERSION[=BUILD]")]
+    #[error("invalid virtual package override '{value}': expected PLATFORM:NAME=VERSION[=BUILD], e.g. linux-aarch64:__glibc=2.34")]
     #[diagnostic(help("for example: --virtual-package linux-aarch64:__glibc=2.34"))]
     Shape {
         /// The override as given.
         value: String,
     },
     /// The platform part is not a conda platform.
-    #[error("invalid virtual package override '{value}': unknown platform '{platform}'")]
+    #[error("invalid virtual package override '{value}': unknown platform '{platform}' (use a conda platform such as linux-64 or linux-aarch64)")]
     #[diagnostic(help("use a conda platform name such as linux-64 or linux-aarch64"))]
     Platform {
         /// The override as given.
@@ -72,7 +72,7 @@ pub enum VirtualPackageError {
         platform: String,
     },
     /// The name does not start with `__`.
-    #[error("invalid virtual package override '{value}': '{name}' is not a virtual package name")]
+    #[error("invalid virtual package override '{value}': '{name}' is not a virtual package name (names start with two underscores, e.g. __glibc)")]
     #[diagnostic(help("virtual package names start with two underscores, e.g. __glibc"))]
     Name {
         /// The override as given.

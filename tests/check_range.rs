@@ -121,3 +121,96 @@ fn corrupt_cached_archive_is_downloaded_again() {
     let package = nwchem_content(&report).into_iter().find(|p| p["archive"] == archive.as_str()).cloned().unwrap();
     assert_eq!(package["transfer"]["method"], "full-download", "{package}");
 }
+
+/// Runs `future` on a fresh single-threaded runtime.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(future)
+}
+
+fn archive_url(server: &ChannelServer, relative: &str) -> url::Url {
+    server.url().join(relative).expect("archive URL")
+}
+
+fn basis_rule() -> envlock::check::rules::ContentRule {
+    envlock::check::rules::builtin_rules().into_iter().find(|r| r.id == "nwchem-basis-library").expect("built-in rule")
+}
+
+#[test]
+fn small_tail_reads_the_directory_and_member_separately() {
+    use envlock::check::archive::{PackageFetcher, TransferMethod};
+
+    let dir = test_dir("check-small-tail");
+    let package = ChannelSpec::worker()
+        .with_nwchem_filler(1024 * 1024)
+        .builds_of("nwchem")
+        .find(|p| p.subdir == standin_channel::LINUX_64)
+        .cloned()
+        .expect("nwchem build");
+    std::fs::create_dir_all(dir.join("linux-64")).unwrap();
+    let written = standin_channel::write_package(&package, &dir.join("linux-64")).expect("write archive");
+    let server = ChannelServer::start(&dir).expect("start server");
+    let url = archive_url(&server, &format!("linux-64/{}", package.filename()));
+
+    // A 64-byte tail holds the end record but not the central directory, so
+    // the fetcher needs one request for the directory and one for the member.
+    let fetcher = PackageFetcher::new(envlock::http::client().expect("client"), &dir.join("cache")).with_tail_bytes(64);
+    let fetched = block_on(fetcher.fetch_file_list(&url, None)).expect("file list");
+    assert_eq!(fetched.transfer.method, TransferMethod::RangeRequests);
+    assert_eq!(fetched.transfer.requests, 3, "{:?}", server.requests());
+    assert_eq!(fetched.transfer.archive_size, Some(written.size));
+    let sent: u64 = server.requests().iter().map(|r| r.bytes_sent).sum();
+    assert_eq!(fetched.transfer.bytes, sent);
+    assert!(sent < 16 * 1024, "{sent} bytes for a {}-byte archive", written.size);
+    let result = basis_rule().evaluate(&fetched.files);
+    assert_eq!(result.matched, standin_channel::BASIS_SETS.len(), "{}", result.detail);
+}
+
+/// Collects the files and links under `dir`, recursively.
+fn all_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if std::fs::symlink_metadata(&path).unwrap().is_dir() {
+            all_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn tar_bz2_archives_are_downloaded_whole() {
+    use envlock::check::archive::{PackageFetcher, TransferMethod};
+    use rattler_conda_types::compression_level::CompressionLevel;
+    use rattler_package_streaming::write::write_tar_bz2_package;
+
+    let dir = test_dir("check-tar-bz2");
+    let package = ChannelSpec::worker()
+        .builds_of("nwchem")
+        .find(|p| p.subdir == standin_channel::LINUX_64)
+        .cloned()
+        .expect("nwchem build");
+    let written = standin_channel::write_package(&package, &dir).expect("write archive");
+    let extracted = dir.join("extracted");
+    rattler_package_streaming::fs::extract(&written.path, &extracted).expect("extract");
+    let mut paths = Vec::new();
+    all_files(&extracted, &mut paths);
+    paths.sort();
+    std::fs::create_dir_all(dir.join("channel/linux-64")).unwrap();
+    let name = format!("{}.tar.bz2", package.dist_name());
+    let file = std::fs::File::create(dir.join("channel/linux-64").join(&name)).unwrap();
+    write_tar_bz2_package(file, &extracted, &paths, CompressionLevel::Default, None, None).expect("write tar.bz2");
+    let size = std::fs::metadata(dir.join("channel/linux-64").join(&name)).unwrap().len();
+
+    let server = ChannelServer::start(&dir.join("channel")).expect("start server");
+    let fetcher = PackageFetcher::new(envlock::http::client().expect("client"), &dir.join("cache"));
+    let fetched = block_on(fetcher.fetch_file_list(&archive_url(&server, &format!("linux-64/{name}")), None)).expect("file list");
+    assert_eq!(fetched.transfer.method, TransferMethod::FullDownload);
+    assert_eq!(fetched.transfer.bytes, size);
+    assert!(server.requests().iter().all(|r| r.range.is_none()), "a .tar.bz2 needs no range request");
+    assert_eq!(basis_rule().evaluate(&fetched.files).matched, standin_channel::BASIS_SETS.len());
+
+    let local = url::Url::from_file_path(dir.join("channel/linux-64").join(&name)).unwrap();
+    let fetched = block_on(fetcher.fetch_file_list(&local, None)).expect("file list");
+    assert_eq!(fetched.transfer.method, TransferMethod::LocalFile);
+    assert_eq!(basis_rule().evaluate(&fetched.files).matched, standin_channel::BASIS_SETS.len());
+}

@@ -52,32 +52,12 @@ pub fn worker_spec() -> ChannelSpec {
         file.mode = standin_channel::FileMode::BinaryPlaceholder { placeholder: binary_placeholder() };
         package.with_file(file)
     });
-    for subdir in ["linux-64", "linux-aarch64"] {
-        match programs::compile(subdir) {
-            Ok(compiled) => {
-                spec = spec
-                    .map_package("nwchem", |p| replace_program(p, subdir, "bin/nwchem", &compiled.nwchem))
-                    .map_package("xtb", |p| replace_program(p, subdir, "bin/xtb", &compiled.xtb));
-            }
-            Err(reason) if rootfs::required() => panic!("cannot compile the stand-in programs: {reason}"),
-            Err(reason) => eprintln!("note: keeping shell-script stand-ins for {subdir}: {reason}"),
-        }
+    match spec.clone().with_compiled_programs() {
+        Ok(compiled) => spec = compiled,
+        Err(reason) if rootfs::required() => panic!("cannot compile the stand-in programs: {reason}"),
+        Err(reason) => eprintln!("note: keeping the sh stand-ins of nwchem and xtb: {reason}"),
     }
     spec
-}
-
-fn replace_program(
-    package: standin_channel::PackageSpec,
-    subdir: &str,
-    path: &str,
-    binary: &[u8],
-) -> standin_channel::PackageSpec {
-    if package.subdir != subdir {
-        return package;
-    }
-    let mut file = standin_channel::FileSpec::new(path, binary.to_vec());
-    file.executable = true;
-    package.with_file(file)
 }
 
 /// The worker stand-in channel, generated once per test process.

@@ -22,6 +22,7 @@ mod channel;
 mod contents;
 mod error;
 mod metadata;
+pub mod programs;
 pub mod server;
 mod spec;
 mod tables;

@@ -23,6 +23,11 @@ struct Cli {
     /// Bytes of incompressible filler to add to each nwchem archive.
     #[arg(long, value_name = "BYTES")]
     nwchem_filler: Option<usize>,
+
+    /// Replace the sh stand-ins of nwchem and xtb with static programs built by gcc and
+    /// aarch64-linux-gnu-gcc, which look up their data files like the real programs.
+    #[arg(long)]
+    compile_programs: bool,
 }
 
 #[tokio::main]
@@ -31,6 +36,16 @@ async fn main() -> ExitCode {
     let mut spec = ChannelSpec::variant(cli.variant);
     if let Some(bytes) = cli.nwchem_filler {
         spec = spec.with_nwchem_filler(bytes);
+    }
+
+    if cli.compile_programs {
+        spec = match spec.with_compiled_programs() {
+            Ok(spec) => spec,
+            Err(error) => {
+                eprintln!("error: {}", error_chain(&error));
+                return ExitCode::FAILURE;
+            }
+        };
     }
 
     let started = Instant::now();

@@ -50,7 +50,7 @@ impl fmt::Display for Node {
 pub(crate) enum Problem {
     /// No index has the project.
     NotFound,
-    /// Versions match, but none has a wheel for the target; `version` is
+    /// Versions match, but none has a wheel for the target. `version` is
     /// the newest matching one.
     NoWheel { version: Version },
 }
@@ -167,8 +167,8 @@ impl Provider {
         });
     }
 
-    /// The newest acceptable version in `range` that has a wheel for the
-    /// target, recording the wheel; records a problem when there is none.
+    /// Picks the newest acceptable version in `range` that has a wheel for
+    /// the target and records the wheel. Records a problem when there is none.
     fn choose_from_project(
         &self,
         name: &PackageName,
