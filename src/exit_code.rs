@@ -22,6 +22,8 @@ pub enum ExitClass {
     CheckFailed,
     /// `install` failed while downloading, verifying or linking packages.
     InstallFailed,
+    /// `diff --exit-code` found differences (code 1, as `git diff --exit-code`).
+    Differences,
 }
 
 impl ExitClass {
@@ -36,6 +38,7 @@ impl ExitClass {
             ExitClass::LockOutdated => 5,
             ExitClass::CheckFailed => 6,
             ExitClass::InstallFailed => 7,
+            ExitClass::Differences => 1,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod channels;
 pub mod check;
 pub mod cli;
+pub mod diff;
 pub mod envfile;
 pub mod exit_code;
 pub mod http;

@@ -1,6 +1,7 @@
 //! The command line: one module per subcommand, each with `Args` and `execute`.
 
 pub mod check;
+pub mod diff;
 pub mod install;
 pub mod shell_hook;
 pub mod solve;
@@ -34,6 +35,8 @@ enum Command {
     Solve(solve::Args),
     /// Check that required packages and their data files are available for every platform, or in an installed prefix.
     Check(check::Args),
+    /// Compare two locks: packages added, removed, upgraded, downgraded or rebuilt per platform.
+    Diff(diff::Args),
     /// Install a lock or an @EXPLICIT file into a prefix that runs without conda.
     Install(install::Args),
     /// Print the environment of an installed prefix (sh, JSON or Dockerfile ENV lines).
@@ -95,6 +98,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Solve(args) => solve::execute(args, printer).await,
             Command::Check(args) => check::execute(args, printer).await,
+            Command::Diff(args) => diff::execute(args, printer).await,
             Command::Install(args) => install::execute(args, printer).await,
             Command::ShellHook(args) => shell_hook::execute(args, printer).await,
         }

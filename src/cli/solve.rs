@@ -42,8 +42,12 @@ pub struct Args {
     #[arg(long)]
     pub ignore_pip: bool,
     /// Exit with code 5 when the lock is missing or out of date, and write nothing.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "update")]
     pub check: bool,
+    /// Re-solve and let these packages move to newer versions (all packages when none are named).
+    /// Without it, an existing lock's versions are kept wherever the specs allow.
+    #[arg(long, value_name = "PACKAGE", num_args = 0..)]
+    pub update: Option<Vec<String>>,
     /// The machine output on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
@@ -59,6 +63,41 @@ enum Mode {
     Write,
     /// Compare the lock's recorded inputs with the current ones; write nothing.
     Check,
+}
+
+/// Which locked versions a new solve keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdatePolicy {
+    /// Keep every locked version the specs allow (the default).
+    KeepLocked,
+    /// Let the named packages move; keep the rest.
+    Packages(Vec<String>),
+    /// Ignore the existing lock (`--update` without names).
+    All,
+}
+
+impl UpdatePolicy {
+    fn from_arg(update: Option<&Vec<String>>) -> Self {
+        match update {
+            None => UpdatePolicy::KeepLocked,
+            Some(names) if names.is_empty() => UpdatePolicy::All,
+            Some(names) => UpdatePolicy::Packages(names.clone()),
+        }
+    }
+
+    /// The records of `lock` the solver should prefer on `platform`.
+    pub fn preferred(&self, lock: Option<&ReadLock>, platform: Subdir) -> Vec<rattler_conda_types::RepoDataRecord> {
+        let Some(lock) = lock else { return Vec::new() };
+        match self {
+            UpdatePolicy::All => Vec::new(),
+            UpdatePolicy::KeepLocked => lock.records(platform),
+            UpdatePolicy::Packages(names) => lock
+                .records(platform)
+                .into_iter()
+                .filter(|record| !names.iter().any(|name| name == record.package_record.name.as_normalized()))
+                .collect(),
+        }
+    }
 }
 
 /// Where the lock and its explicit files go.
@@ -149,7 +188,17 @@ async fn write(plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printe
     let cache_dir = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
     let gateway = solve::build_gateway(&cache_dir).map_err(CommandError::classified)?;
     let reporter = crate::reporter::for_printer(&printer);
-    let requests = plan.requests(|_| Vec::new());
+    let existing = read_existing_lock(&paths.lock);
+    let policy = UpdatePolicy::from_arg(args.update.as_ref());
+    if let (UpdatePolicy::Packages(names), Some(lock)) = (&policy, &existing) {
+        for name in names {
+            let known = plan.platforms.iter().any(|p| lock.records(*p).iter().any(|r| r.package_record.name.as_normalized() == name));
+            if !known {
+                printer.warn(format!("--update {name}: the lock has no package named {name}"));
+            }
+        }
+    }
+    let requests = plan.requests(|platform| policy.preferred(existing.as_ref(), platform));
     let solutions = solve::solve_platforms(&gateway, &plan.channels, &plan.virtual_packages, &requests, reporter.as_ref())
         .await
         .map_err(CommandError::classified)?;
@@ -174,6 +223,21 @@ async fn write(plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printe
     let summary = summarize(plan, &solutions, paths);
     print_summary(&summary, printer, args.format);
     Ok(ExitClass::Success)
+}
+
+/// Reads the lock a new solve should stay close to; an unreadable lock is
+/// logged and ignored, since the solve replaces it.
+fn read_existing_lock(path: &Path) -> Option<ReadLock> {
+    if !path.is_file() {
+        return None;
+    }
+    match ReadLock::from_path(path) {
+        Ok(lock) => Some(lock),
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "ignoring the existing lock, which cannot be read");
+            None
+        }
+    }
 }
 
 /// The machine summary of a solve.

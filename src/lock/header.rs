@@ -14,6 +14,7 @@ const SCHEMA_KEY: &str = "# envlock-schema: ";
 const INPUTS_KEY: &str = "# envlock-inputs ";
 const PIP_KEY: &str = "# envlock-pip ";
 const VARIABLES_KEY: &str = "# envlock-variables: ";
+const REQUESTED_KEY: &str = "# envlock-requested ";
 
 /// The recorded inputs of one platform.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -24,6 +25,8 @@ pub struct RecordedInputs {
     pub components: BTreeMap<String, String>,
     /// How the pip section was handled (`none` or `not-locked`).
     pub pip: String,
+    /// Names of the packages the environment file requests on this platform.
+    pub requested: Vec<String>,
 }
 
 /// The parsed header of a lock file.
@@ -54,6 +57,7 @@ pub fn render(inputs: &BTreeMap<String, PlatformInputs>) -> String {
         out.push_str(&line);
         out.push('\n');
         out.push_str(&format!("{PIP_KEY}{platform}: {}\n", platform_inputs.pip_mode.as_str()));
+        out.push_str(&format!("{REQUESTED_KEY}{platform}: {}\n", platform_inputs.requested_names().join(" ")));
     }
     if let Some(first) = inputs.values().next().filter(|i| !i.variables.is_empty()) {
         let json = serde_json::to_string(&first.variables).unwrap_or_default();
@@ -82,6 +86,11 @@ pub fn parse(text: &str) -> LockHeader {
                         }
                     }
                 }
+            }
+        } else if let Some(rest) = line.strip_prefix(REQUESTED_KEY) {
+            if let Some((platform, names)) = rest.split_once(':') {
+                let entry = header.platforms.entry(platform.trim().to_string()).or_default();
+                entry.requested = names.split_whitespace().map(str::to_string).collect();
             }
         } else if let Some(json) = line.strip_prefix(VARIABLES_KEY) {
             header.variables = serde_json::from_str(json).unwrap_or_default();

@@ -53,6 +53,14 @@ pub struct PlatformInputs {
 pub const COMPONENTS: [&str; 6] = ["channels", "conda-specs", "virtual-packages", "pip", "variables", "schema"];
 
 impl PlatformInputs {
+    /// The names of the requested conda packages and pip requirements, sorted and unique.
+    pub fn requested_names(&self) -> Vec<String> {
+        let conda = self.conda_specs.iter().filter_map(|spec| spec_name(spec));
+        let pip = self.pip.iter().filter_map(|line| pip_name(line));
+        let names: std::collections::BTreeSet<String> = conda.chain(pip).collect();
+        names.into_iter().collect()
+    }
+
     /// The normalised text of each component, keyed by [`COMPONENTS`] names.
     fn component_texts(&self) -> BTreeMap<&'static str, String> {
         let pip = format!("{}\n{}", self.pip_mode.as_str(), self.pip.join("\n"));
@@ -86,4 +94,23 @@ impl PlatformInputs {
         }
         hex::encode(hasher.finalize())
     }
+}
+
+/// The package name of a normalised conda match spec (`channel::name ...`).
+fn spec_name(spec: &str) -> Option<String> {
+    let name = spec.split_whitespace().next()?;
+    let name = name.rsplit("::").next()?;
+    let end = name.find(|c: char| "=<>!~[".contains(c)).unwrap_or(name.len());
+    Some(name[..end].to_lowercase()).filter(|n| !n.is_empty())
+}
+
+/// The normalised distribution name of a pip requirement line, if it has one.
+fn pip_name(line: &str) -> Option<String> {
+    let line = line.trim();
+    if line.starts_with('-') {
+        return None;
+    }
+    let end = line.find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c))).unwrap_or(line.len());
+    let name = line[..end].to_lowercase().replace(['_', '.'], "-");
+    Some(name).filter(|n| !n.is_empty())
 }
