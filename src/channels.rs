@@ -79,6 +79,23 @@ impl FromStr for Mirror {
     }
 }
 
+/// The environment variable with default mirrors, as space-separated `NAME=URL` values.
+pub const MIRROR_VARIABLE: &str = "ENVLOCK_MIRROR";
+
+/// Returns `given` when it is not empty, else the mirrors in
+/// `ENVLOCK_MIRROR`; an empty or unset variable means no mirrors.
+pub fn mirrors_or_env(given: &[Mirror]) -> Result<Vec<Mirror>, ChannelError> {
+    if !given.is_empty() {
+        return Ok(given.to_vec());
+    }
+    let Ok(value) = std::env::var(MIRROR_VARIABLE) else { return Ok(Vec::new()) };
+    let mirrors = value.split_whitespace().map(Mirror::from_str).collect::<Result<Vec<_>, _>>()?;
+    if !mirrors.is_empty() {
+        tracing::info!(count = mirrors.len(), "using mirrors from {MIRROR_VARIABLE}");
+    }
+    Ok(mirrors)
+}
+
 /// Parses a URL or an absolute directory path into a base URL ending in `/`.
 fn parse_location(text: &str) -> Result<Url, String> {
     let url = if text.contains("://") {

@@ -10,8 +10,6 @@ pub enum OutputFormat {
     Text,
     /// A JSON document on stdout.
     Json,
-    /// A Markdown document on stdout.
-    Markdown,
 }
 
 /// How much envlock tells people on stderr.

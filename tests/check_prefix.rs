@@ -1,6 +1,6 @@
 //! `envlock check --prefix` on installed stand-in environments.
 //!
-//! `install_standin` below stands in for `envlock install`, which is built
+//! `install_standin` below replaces `envlock install`, which is built
 //! separately: it extracts the stand-in archives of nwchem, xtb, crest and
 //! rdkit, copies their files into a prefix, replaces text prefix
 //! placeholders and writes `conda-meta/<name>-<version>-<build>.json`

@@ -151,8 +151,8 @@ fn small_tail_reads_the_directory_and_member_separately() {
     let server = ChannelServer::start(&dir).expect("start server");
     let url = archive_url(&server, &format!("linux-64/{}", package.filename()));
 
-    // A 64-byte tail holds the end record but not the central directory, so
-    // the fetcher needs one request for the directory and one for the member.
+    // A 64-byte tail contains the end record but not the central directory,
+    // so the fetcher needs one request for the directory and one for the member.
     let fetcher = PackageFetcher::new(envlock::http::client().expect("client"), &dir.join("cache")).with_tail_bytes(64);
     let fetched = block_on(fetcher.fetch_file_list(&url, None)).expect("file list");
     assert_eq!(fetched.transfer.method, TransferMethod::RangeRequests);
@@ -213,4 +213,41 @@ fn tar_bz2_archives_are_downloaded_whole() {
     let fetched = block_on(fetcher.fetch_file_list(&local, None)).expect("file list");
     assert_eq!(fetched.transfer.method, TransferMethod::LocalFile);
     assert_eq!(basis_rule().evaluate(&fetched.files).matched, standin_channel::BASIS_SETS.len());
+}
+
+#[test]
+fn missing_archive_is_network_error() {
+    use standin_channel::server::Fault;
+
+    let dir = test_dir("check-missing-archive");
+    let (server, mirror) = serve_and_lock(&dir);
+    server.add_fault("linux-64/nwchem-*.conda", Fault::Status { code: 404, retry_after: None }, None);
+    let (output, _) = check_json(&dir, &mirror, "cache");
+    assert_exit(&output, 4);
+    let text = stderr(&output);
+    assert!(text.contains("HTTP 404"), "{text}");
+    assert!(text.contains("linux-64/nwchem-7.3.1"), "the archive must be named:\n{text}");
+}
+
+#[test]
+fn full_download_with_wrong_sha256_is_rejected() {
+    let dir = test_dir("check-hash-mismatch");
+    let (server, mirror) = serve_and_lock(&dir);
+    server.set_range(false);
+    let lock_path = dir.join("locks/env-worker-arm64.lock");
+    let lock = std::fs::read_to_string(&lock_path).unwrap();
+    // The package list at the end of the lock has one unindented entry per record.
+    let record = lock.find("\n- conda: https://conda.anaconda.org/conda-forge/linux-64/nwchem-").expect("nwchem record");
+    let sha_start = record + lock[record..].find("sha256: ").expect("sha256 line") + "sha256: ".len();
+    let mut edited = lock.clone();
+    edited.replace_range(sha_start..sha_start + 64, &"0".repeat(64));
+    std::fs::write(&lock_path, edited).unwrap();
+
+    let (output, _) = check_json(&dir, &mirror, "cache");
+    assert_exit(&output, 4);
+    let text = stderr(&output);
+    assert!(text.contains("sha256 mismatch"), "{text}");
+    assert!(!dir.join("cache/check-archives").read_dir().map(|mut d| d.any(|e| {
+        e.map(|e| e.file_name().to_string_lossy().starts_with("nwchem-7.3.1-py311_mpi_pr_h52e6b43_0")).unwrap_or(false)
+    })).unwrap_or(false), "a mismatching download must not stay in the cache");
 }

@@ -1,13 +1,14 @@
 //! `envlock install` into Debian bookworm roots made with debootstrap, as a
-//! Dockerfile's `RUN envlock install` would run it: inside an amd64 root
-//! with chroot, and from the x86_64 host into an arm64 root that runs its
-//! programs through qemu-user-static and binfmt_misc.
+//! Dockerfile's `RUN envlock install` would run it: inside a root of the
+//! host's architecture with chroot, and from the host into a root of the
+//! other architecture (arm64 on an x86_64 host) that runs its programs
+//! through qemu-user-static and binfmt_misc.
 
 mod common;
 
 use std::path::Path;
 
-use common::rootfs::{chroot, chroot_env_i, fresh_root};
+use common::rootfs::{chroot, chroot_env_i, foreign_arch, fresh_root, native_arch};
 use common::{assert_exit, envlock, programs, solve_worker_in, stderr, test_dir};
 use standin_channel::server::ChannelServer;
 
@@ -52,9 +53,10 @@ fn assert_activation_matters(root: &Path) {
 }
 
 #[test]
-fn amd64_root_install_runs_nwchem() {
-    let Some(root) = fresh_root("amd64", "install-amd64") else { return };
-    let dir = test_dir("rootfs-amd64");
+fn native_root_install_runs_nwchem() {
+    let arch = native_arch();
+    let Some(root) = fresh_root(arch, "install-native") else { return };
+    let dir = test_dir("rootfs-native");
     solve_worker_in(&dir, &[]);
     stage_root(&root, &dir);
     let server = ChannelServer::start(common::worker_channel()).expect("start server");
@@ -66,7 +68,7 @@ fn amd64_root_install_runs_nwchem() {
     );
     assert_exit(&output, 0);
     let nwchem = std::fs::read(root.join("opt/env/bin/nwchem")).unwrap();
-    assert_eq!(programs::elf_machine(&nwchem), Some(62), "bin/nwchem is not an x86_64 program");
+    assert_eq!(programs::elf_machine(&nwchem), Some(arch.elf_machine), "bin/nwchem is not a {} program", arch.debian);
     assert!(!root.join("opt/env/CACHEDIR.TAG").exists());
     assert_activation_matters(&root);
 
@@ -79,9 +81,10 @@ fn amd64_root_install_runs_nwchem() {
 }
 
 #[test]
-fn arm64_root_from_host_runs_nwchem() {
-    let Some(root) = fresh_root("arm64", "install-arm64") else { return };
-    let dir = test_dir("rootfs-arm64");
+fn foreign_root_from_host_runs_nwchem() {
+    let arch = foreign_arch();
+    let Some(root) = fresh_root(arch, "install-foreign") else { return };
+    let dir = test_dir("rootfs-foreign");
     solve_worker_in(&dir, &[]);
     stage_root(&root, &dir);
     let server = ChannelServer::start(common::worker_channel()).expect("start server");
@@ -92,7 +95,7 @@ fn arm64_root_from_host_runs_nwchem() {
     let without_platform = envlock(&dir, &["install", "locks/env-worker-arm64.lock", "--prefix", &prefix_arg, "--mirror", &mirror, "--cache-dir", "cache"]);
     let nwchem_if_any = std::fs::read(prefix.join("bin/nwchem")).ok();
     assert!(
-        nwchem_if_any.is_none_or(|b| programs::elf_machine(&b) != Some(183)),
+        nwchem_if_any.is_none_or(|b| programs::elf_machine(&b) != Some(arch.elf_machine)),
         "installing without --platform must pick the host platform"
     );
     assert_exit(&without_platform, 0);
@@ -100,11 +103,11 @@ fn arm64_root_from_host_runs_nwchem() {
 
     let output = envlock(
         &dir,
-        &["install", "locks/env-worker-arm64.lock", "--platform", "linux-aarch64", "--prefix", &prefix_arg, "--target-prefix", "/opt/env", "--mirror", &mirror, "--cache-dir", "cache", "--copy"],
+        &["install", "locks/env-worker-arm64.lock", "--platform", arch.conda, "--prefix", &prefix_arg, "--target-prefix", "/opt/env", "--mirror", &mirror, "--cache-dir", "cache", "--copy"],
     );
     assert_exit(&output, 0);
     let nwchem = std::fs::read(prefix.join("bin/nwchem")).unwrap();
-    assert_eq!(programs::elf_machine(&nwchem), Some(183), "bin/nwchem is not an aarch64 program");
+    assert_eq!(programs::elf_machine(&nwchem), Some(arch.elf_machine), "bin/nwchem is not a {} program", arch.debian);
     let rc = std::fs::read_to_string(prefix.join("etc/default.nwchemrc")).unwrap();
     assert!(rc.contains("nwchem_basis_library /opt/env/share/nwchem/libraries/"), "prefix not patched for the target:\n{rc}");
     let activate = std::fs::read_to_string(prefix.join("etc/envlock/activate.sh")).unwrap();

@@ -14,7 +14,7 @@ use envlock::pypi::{
 };
 use rattler_conda_types::Subdir;
 
-use pypi_support::{uv, uv_compile, UvPick, GLIBC, PYTHON, WORKER};
+use pypi_support::{uv, uv_compile, TestServer, UvPick, GLIBC, PYTHON, WORKER};
 
 const PLATFORMS: [(Subdir, &str); 2] = [
     (Subdir::Linux64, "x86_64-manylinux_2_28"),
@@ -32,13 +32,15 @@ async fn resolve_lines(
     cache: &Path,
 ) -> Result<Resolution, ResolveError> {
     let section = PipSection::parse(lines, Path::new(".")).unwrap();
-    resolve(
-        &section,
-        &target(subdir),
-        provided,
-        &ResolveOptions::new(cache),
-    )
-    .await
+    let options = ResolveOptions::new(cache);
+    resolve(&section, &target(subdir), provided, &options).await
+}
+
+/// Starts a mirror of the PyPI pages cached in `cache` and returns its
+/// index URL for uv.
+async fn mirror_url(cache: &Path) -> String {
+    let mirror = TestServer::start_mirror(cache).await;
+    format!("{}/simple", mirror.base)
 }
 
 fn versions(resolution: &Resolution) -> BTreeMap<String, String> {
@@ -60,8 +62,8 @@ fn uv_versions(picks: &BTreeMap<String, UvPick>) -> BTreeMap<String, String> {
 fn realdata_pip_lines(subdir: Subdir) -> Option<Vec<String>> {
     let Some(root) = std::env::var_os("ENVLOCK_REALDATA") else {
         assert!(
-            std::env::var_os("CI").is_none(),
-            "ENVLOCK_REALDATA must be set under CI"
+            !std::env::var("ENVLOCK_REQUIRE_REALDATA").is_ok_and(|v| v == "1"),
+            "ENVLOCK_REQUIRE_REALDATA=1 but ENVLOCK_REALDATA is not set"
         );
         eprintln!("skipping: ENVLOCK_REALDATA is not set");
         return None;
@@ -124,7 +126,9 @@ async fn worker_matches_uv_on_both_platforms() {
         assert!(orjson.filename.contains("cp311"), "{}", orjson.filename);
 
         if let Some(uv) = uv() {
-            let oracle = uv_versions(&uv_compile(&uv, &WORKER, uv_platform, work.path()));
+            let mirror = mirror_url(work.path()).await;
+            let picks = uv_compile(&uv, &WORKER, uv_platform, None, &mirror, work.path()).await;
+            let oracle = uv_versions(&picks);
             assert_eq!(ours, oracle, "envlock and uv disagree for {subdir}");
         }
     }
@@ -189,7 +193,17 @@ async fn realdata_pip_section_matches_uv() {
             assert!(ours.contains_key(name), "{name} missing for {subdir}");
         }
         if let Some(uv) = uv() {
-            let oracle = uv_versions(&uv_compile(&uv, &lines, uv_platform, work.path()));
+            let oracle = uv_versions(
+                &uv_compile(
+                    &uv,
+                    &lines,
+                    uv_platform,
+                    None,
+                    &mirror_url(work.path()).await,
+                    work.path(),
+                )
+                .await,
+            );
             assert_eq!(ours, oracle, "envlock and uv disagree for {subdir}");
         }
     }
@@ -308,7 +322,15 @@ async fn realdata_with_conda_provided_matches_uv() {
             // uv does not know about conda, so it resolves the conda-provided
             // packages too. Compare only what is left after removing them
             // and the packages that nothing else in the pip section needs.
-            let picks = uv_compile(&uv, &lines, uv_platform, work.path());
+            let picks = uv_compile(
+                &uv,
+                &lines,
+                uv_platform,
+                None,
+                &mirror_url(work.path()).await,
+                work.path(),
+            )
+            .await;
             let oracle = without_conda_closure(&picks, &conda_names);
             assert_eq!(ours, oracle, "envlock and uv disagree for {subdir}");
         }
@@ -424,4 +446,44 @@ async fn unknown_package_is_not_found() {
         "{message}"
     );
     assert!(message.contains("https://pypi.org/simple/"), "{message}");
+}
+
+#[tokio::test]
+async fn exclude_newer_matches_uv() {
+    let work = tempfile::tempdir().unwrap();
+    let cutoff = "2024-06-01T00:00:00Z"
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap();
+    let lines = ["pydantic>=2", "tqdm"];
+    let section = PipSection::parse(&lines, Path::new(".")).unwrap();
+    let options = ResolveOptions::new(work.path()).with_exclude_newer(cutoff);
+    let resolution = resolve(
+        &section,
+        &target(Subdir::LinuxAarch64),
+        &CondaProvided::none(),
+        &options,
+    )
+    .await
+    .unwrap();
+    let ours = versions(&resolution);
+    let pydantic: pep440_rs::Version = ours["pydantic"].parse().unwrap();
+    assert!(
+        pydantic < "2.8".parse().unwrap(),
+        "pydantic {pydantic} was released after the cutoff"
+    );
+
+    if let Some(uv) = uv() {
+        let oracle = uv_versions(
+            &uv_compile(
+                &uv,
+                &lines,
+                "aarch64-manylinux_2_28",
+                Some(cutoff),
+                &mirror_url(work.path()).await,
+                work.path(),
+            )
+            .await,
+        );
+        assert_eq!(ours, oracle);
+    }
 }

@@ -71,7 +71,7 @@ pub fn newest_first(records: &mut [&ChannelRecord]) {
     });
 }
 
-/// The newest record of `records` that matches `requirement`.
+/// Returns the newest record of `records` that matches `requirement`.
 pub fn newest_matching<'a>(records: &'a [ChannelRecord], requirement: &Requirement) -> Option<&'a ChannelRecord> {
     let mut matching: Vec<&ChannelRecord> = records.iter().filter(|r| requirement.spec.matches(&r.record)).collect();
     newest_first(&mut matching);
@@ -99,7 +99,7 @@ pub struct Availability {
     pub newest: Option<String>,
     /// The newest version that matches the spec.
     pub newest_matching: Option<String>,
-    /// Why the requirement is unmet, in one sentence; `None` when it is met.
+    /// The reason the requirement is unmet, in one sentence; `None` when it is met.
     pub problem: Option<String>,
 }
 
@@ -135,7 +135,7 @@ impl Availability {
         }
     }
 
-    /// Adds where else the package has builds to a "no build" problem.
+    /// Adds the other platforms' newest versions to a "no build" problem.
     pub fn note_elsewhere(&mut self, elsewhere: &[(String, String)]) {
         let Some(problem) = &mut self.problem else { return };
         if self.builds > 0 || elsewhere.is_empty() {

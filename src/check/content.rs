@@ -10,7 +10,7 @@ use super::archive::{ArchiveError, FetchedFileList, PackageFetcher, Transfer};
 use super::rules::{ContentRule, RuleResult};
 use crate::channels::{ChannelSource, redact_url};
 
-/// Where the record that content rules inspect came from.
+/// The source of the record that content rules inspect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordSource {
@@ -29,7 +29,7 @@ pub struct ContentTarget {
     pub record: RepoDataRecord,
     /// The URL to fetch the archive from.
     pub fetch_url: Url,
-    /// Where the record came from.
+    /// The source of the record.
     pub source: RecordSource,
 }
 
@@ -44,9 +44,9 @@ pub struct PackageContent {
     pub archive: String,
     /// The canonical archive URL.
     pub url: String,
-    /// Where the record came from.
+    /// The source of the record.
     pub source: RecordSource,
-    /// What reading the file list cost; `None` when the list of the same
+    /// The cost of reading the file list; `None` when the list of the same
     /// archive was already read for another platform.
     pub transfer: Option<Transfer>,
     /// The result of every rule for this package.
@@ -56,13 +56,7 @@ pub struct PackageContent {
 /// Returns the URL to fetch `url` from: the same path under the fetch
 /// location of the channel whose canonical URL contains it, or `url` itself.
 pub fn fetch_url_for(channels: &[ChannelSource], url: &Url) -> Url {
-    channels
-        .iter()
-        .find_map(|channel| {
-            let rest = url.as_str().strip_prefix(channel.canonical.as_str())?;
-            channel.fetch.join(rest).ok()
-        })
-        .unwrap_or_else(|| url.clone())
+    channels.iter().find_map(|channel| channel.to_fetch(url)).unwrap_or_else(|| url.clone())
 }
 
 /// Reads the file list of every target once and applies the rules of its package.

@@ -59,7 +59,7 @@ impl FromStr for RequireArg {
     }
 }
 
-/// Where a requirement comes from.
+/// The origin of a requirement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum RequirementSource {
@@ -83,13 +83,13 @@ pub struct Requirement {
     pub spec: MatchSpec,
     /// The spec as written (`crest=3.0.2`), or the bare name.
     pub text: String,
-    /// Where it comes from.
+    /// The origin.
     pub source: RequirementSource,
 }
 
 impl Requirement {
-    /// The requirement for messages: the name, then the constraint as
-    /// written (`crest 3.0.2`, `rdkit >=2025.9`), or the name alone.
+    /// Formats the requirement for messages: the name, then the constraint
+    /// as written (`crest 3.0.2`, `rdkit >=2025.9`), or the name alone.
     pub fn display(&self) -> String {
         let name = self.package.as_normalized();
         let without_channel = self.text.rsplit("::").next().unwrap_or(&self.text);
@@ -102,8 +102,9 @@ impl Requirement {
     }
 }
 
-/// The requirements on `platform`, and notes on defaults that do not apply.
-/// With `with_defaults` false, only the `--require` arguments are required.
+/// Returns the requirements on `platform`, and notes on defaults that do
+/// not apply. With `with_defaults` false, only the `--require` arguments
+/// are required.
 ///
 /// Each default package takes its spec from the environment file when a
 /// dependency line for it applies on `platform`. A default package whose

@@ -22,7 +22,7 @@ use crate::solve::repodata::FetchError;
 use crate::solve::{self, PlatformRequest, SolveEnvError};
 use crate::virtual_packages::VirtualPackageOverride;
 
-/// What `check` needs besides the environment file and the rules.
+/// Options of the channel check besides the environment file and the rules.
 #[derive(Debug, Clone)]
 pub struct ChannelCheckOptions {
     /// Target platforms from `-p`; empty means the file's, else the defaults.
@@ -85,7 +85,7 @@ pub struct ChannelSummary {
     pub name: String,
     /// The canonical URL.
     pub canonical: String,
-    /// Where it was fetched from, credentials masked.
+    /// The fetch URL, credentials masked.
     pub fetch: String,
 }
 
@@ -112,14 +112,14 @@ pub enum SolveStatus {
     Skipped,
 }
 
-/// Which lock the content rules used.
+/// The lock the content rules used.
 #[derive(Debug, Clone, Serialize)]
 pub struct LockUse {
     /// The lock path.
     pub path: String,
     /// Whether it exists.
     pub found: bool,
-    /// Why it is out of date with the environment file; empty when current.
+    /// Reasons it is out of date with the environment file; empty when current.
     pub out_of_date: Vec<String>,
 }
 
@@ -278,6 +278,8 @@ async fn solve_environments(
             continue;
         }
 
+        // NOTE: the solve uses envlock's default virtual packages plus
+        // --virtual-package, not the ones recorded in the lock.
         let request = PlatformRequest { platform, specs: solve_specs(plan, query), preferred: Vec::new() };
         reporter.on_step_start(&format!("solving the environment for {platform}"));
         let outcome =
@@ -294,8 +296,8 @@ async fn solve_environments(
     solves
 }
 
-/// The environment's specs on a platform, with `--require` specs replacing
-/// the spec of the same package or added.
+/// Returns the environment's specs on a platform, with each `--require`
+/// spec replacing the spec of the same package or added.
 fn solve_specs(plan: &SolvePlan, query: &PlatformQuery) -> Vec<MatchSpec> {
     let mut specs = plan.specs.get(&query.platform).cloned().unwrap_or_default();
     for requirement in query.requirements.iter().filter(|r| r.source == RequirementSource::CommandLine) {

@@ -88,7 +88,7 @@ async fn run_channels(
     let env = EnvironmentFile::from_path(&args.file).map_err(|e| CommandError::new(ExitClass::Input, e))?;
     let options = ChannelCheckOptions {
         platforms: args.platforms.clone(),
-        mirrors: args.mirrors.clone(),
+        mirrors: crate::channels::mirrors_or_env(&args.mirrors).map_err(|e| CommandError::new(ExitClass::Input, e))?,
         virtual_packages: args.virtual_packages.clone(),
         require: args.require.clone(),
         default_requirements: !args.no_default_requirements,

@@ -6,7 +6,19 @@ use crate::cli::{CommandError, CommandResult};
 use crate::diff::{self, render};
 use crate::exit_code::ExitClass;
 use crate::lock::ReadLock;
-use crate::printer::{OutputFormat, Printer};
+use crate::printer::Printer;
+
+/// The output format of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Lines for a terminal.
+    #[default]
+    Text,
+    /// A JSON document.
+    Json,
+    /// A pull-request body: a summary line and a table per platform.
+    Markdown,
+}
 
 /// Arguments of `envlock diff`.
 #[derive(Debug, clap::Args)]
@@ -16,8 +28,8 @@ pub struct Args {
     /// The new lock.
     pub new: PathBuf,
     /// The output on stdout: text, json, or markdown (a pull-request body).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
     /// Exit with code 1 when the locks differ (default: 0 either way).
     #[arg(long)]
     pub exit_code: bool,
@@ -29,9 +41,9 @@ pub async fn execute(args: Args, printer: Printer) -> CommandResult {
     let new = ReadLock::from_path(&args.new).map_err(CommandError::classified)?;
     let changes = diff::compare(&old, &new);
     let document = match args.format {
-        OutputFormat::Text => render::text(&changes),
-        OutputFormat::Json => render::json(&changes),
-        OutputFormat::Markdown => render::markdown(&changes),
+        DiffFormat::Text => render::text(&changes),
+        DiffFormat::Json => render::json(&changes),
+        DiffFormat::Markdown => render::markdown(&changes),
     };
     printer.machine(document);
     if args.exit_code && changes.has_changes() {

@@ -25,6 +25,7 @@ pub struct Args {
     #[arg(long)]
     pub target_prefix: Option<PathBuf>,
     /// Fetch a channel from a mirror, as NAME=URL (repeatable).
+    /// Without --mirror, ENVLOCK_MIRROR (space-separated NAME=URL values) is read, e.g. from a Dockerfile build argument.
     #[arg(long = "mirror", value_name = "NAME=URL")]
     pub mirrors: Vec<Mirror>,
     /// The cache directory (packages in <dir>/pkgs). Default: $XDG_CACHE_HOME/envlock or ~/.cache/envlock.
@@ -53,7 +54,7 @@ pub async fn execute(args: Args, printer: Printer) -> CommandResult {
     let options = InstallOptions::new(&args.prefix, args.cache_dir.clone().unwrap_or_else(default_cache_dir))
         .with_target_prefix(args.target_prefix.clone())
         .with_platform(args.platform)
-        .with_mirrors(args.mirrors.clone())
+        .with_mirrors(crate::channels::mirrors_or_env(&args.mirrors).map_err(|e| CommandError::new(ExitClass::Input, e))?)
         .with_link_mode(if args.copy { LinkMode::Copy } else { LinkMode::HardLink })
         .with_network(if args.offline { NetworkMode::Offline } else { NetworkMode::Online })
         .with_post_link(if args.run_post_link_scripts { PostLinkMode::Run } else { PostLinkMode::Report })
@@ -70,10 +71,13 @@ pub async fn execute(args: Args, printer: Printer) -> CommandResult {
         ));
     }
     for script in &report.post_link_scripts {
-        let state = if report.post_link_scripts_ran { "ran" } else { "not run" };
-        printer.status(format!("  post-link script of {} ({state}): {}", script.package, script.script));
+        if report.post_link_scripts_ran {
+            printer.status(format!("  ran the post-link script of {}: {}", script.package, script.script));
+            continue;
+        }
+        printer.status(format!("  post-link script of {} not run (pass --run-post-link-scripts to run it): {}", script.package, script.script));
         for message in &script.messages {
-            printer.status(format!("    would write to .messages.txt: {message}"));
+            printer.status(format!("    it would write to .messages.txt: {message}"));
         }
     }
     printer.status(format!("  activate with: . {}/{}", report.target_prefix, install::activation::ACTIVATE_SH));

@@ -14,6 +14,8 @@ use crate::lock::freshness::{self, Staleness};
 use crate::lock::{self, LockContents, ReadLock};
 use crate::printer::{OutputFormat, Printer};
 use crate::solve::plan::{PlanError, PlanOptions, SolvePlan};
+use crate::lock::PipMode;
+use crate::solve::pip::{PipRequest, PipSolution, lock_pip};
 use crate::solve::{self, PlatformSolution};
 use crate::virtual_packages::VirtualPackageOverride;
 
@@ -33,6 +35,7 @@ pub struct Args {
     #[arg(long)]
     pub lockfile: Option<PathBuf>,
     /// Fetch a channel from a mirror, as NAME=URL (repeatable); the lock keeps the channel's canonical URLs.
+    /// Without --mirror, ENVLOCK_MIRROR (space-separated NAME=URL values) is read, e.g. from a Dockerfile build argument.
     #[arg(long = "mirror", value_name = "NAME=URL")]
     pub mirrors: Vec<Mirror>,
     /// Override a virtual package on one platform, as PLATFORM:NAME=VERSION[=BUILD] (repeatable).
@@ -130,7 +133,7 @@ pub async fn execute(args: Args, printer: Printer) -> CommandResult {
     let env = EnvironmentFile::from_path(&args.file).map_err(|e| CommandError::new(ExitClass::Input, e))?;
     let options = PlanOptions {
         platforms: args.platforms.clone(),
-        mirrors: args.mirrors.clone(),
+        mirrors: crate::channels::mirrors_or_env(&args.mirrors).map_err(|e| CommandError::new(ExitClass::Input, e))?,
         virtual_packages: args.virtual_packages.clone(),
         ignore_pip: args.ignore_pip,
     };
@@ -146,7 +149,7 @@ pub async fn execute(args: Args, printer: Printer) -> CommandResult {
 
     match mode {
         Mode::Check => check(&plan, &paths, &args, printer),
-        Mode::Write => write(&plan, &paths, &args, printer).await,
+        Mode::Write => write(&env, &plan, &paths, &args, printer).await,
     }
 }
 
@@ -184,11 +187,42 @@ fn check(plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printer) -> 
     Ok(ExitClass::LockOutdated)
 }
 
-async fn write(plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printer) -> CommandResult {
+/// Locks the pip section of every platform whose inputs say so.
+async fn lock_pip_sections(
+    env: &EnvironmentFile,
+    plan: &SolvePlan,
+    solutions: &[PlatformSolution],
+    cache_dir: &Path,
+    reporter: &dyn crate::reporter::Reporter,
+) -> Result<Vec<PipSolution>, CommandError> {
+    let mut locked = Vec::new();
+    for solution in solutions {
+        if plan.inputs[&solution.platform].pip_mode != PipMode::Locked {
+            continue;
+        }
+        let virtual_packages = plan.virtual_packages.get(solution.platform);
+        let request = PipRequest {
+            env,
+            platform: solution.platform,
+            records: &solution.records,
+            virtual_packages: &virtual_packages,
+            cache_dir,
+        };
+        reporter.on_step_start(&format!("resolving the pip section for {}", solution.platform));
+        let result = lock_pip(&request).await;
+        reporter.on_step_finish();
+        if let Some(pip) = result.map_err(CommandError::classified)? {
+            locked.push(pip);
+        }
+    }
+    Ok(locked)
+}
+
+async fn write(env: &EnvironmentFile, plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printer) -> CommandResult {
     let cache_dir = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
     let gateway = solve::build_gateway(&cache_dir).map_err(CommandError::classified)?;
     let reporter = crate::reporter::for_printer(&printer);
-    let existing = read_existing_lock(&paths.lock);
+    let existing = read_existing_lock(&paths.lock, &args.file).map_err(|e| CommandError::new(ExitClass::Input, e))?;
     let policy = UpdatePolicy::from_arg(args.update.as_ref());
     if let (UpdatePolicy::Packages(names), Some(lock)) = (&policy, &existing) {
         for name in names {
@@ -203,11 +237,13 @@ async fn write(plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printe
         .await
         .map_err(CommandError::classified)?;
 
+    let pip = lock_pip_sections(env, plan, &solutions, &cache_dir, reporter.as_ref()).await?;
     let contents = LockContents {
         channels: &plan.channels,
         solutions: &solutions,
         virtual_packages: &plan.virtual_packages,
         inputs: &plan.inputs,
+        pip: &pip,
     };
     let rendered = lock::render(&contents).map_err(CommandError::classified)?;
     let lock_name = paths.lock.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -219,23 +255,54 @@ async fn write(plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printe
     for (path, text) in &files {
         lock::write_atomically(path, text).map_err(CommandError::classified)?;
     }
+    remove_stale_explicit_files(paths, &solutions);
 
-    let summary = summarize(plan, &solutions, paths);
+    let summary = summarize(plan, &solutions, &pip, paths);
     print_summary(&summary, printer, args.format);
     Ok(ExitClass::Success)
 }
 
-/// Reads the lock a new solve should stay close to; an unreadable lock is
-/// logged and ignored, since the solve replaces it.
-fn read_existing_lock(path: &Path) -> Option<ReadLock> {
-    if !path.is_file() {
-        return None;
+/// A `--lockfile` path that holds something other than a lock.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{} exists and is not a lock file ({reason}); envlock will not overwrite it", path.display())]
+#[diagnostic(help("remove the file or choose another --lockfile"))]
+pub struct NotALock {
+    /// The path.
+    pub path: PathBuf,
+    /// Why it is not taken for a lock.
+    pub reason: String,
+}
+
+/// Reads the lock a new solve should stay close to. A path that holds
+/// something else (the environment file, a lock that does not parse) is an
+/// error, so `solve` never overwrites a file it did not write.
+fn read_existing_lock(path: &Path, env_file: &Path) -> Result<Option<ReadLock>, NotALock> {
+    let same_as_env = match (std::fs::canonicalize(path), std::fs::canonicalize(env_file)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same_as_env {
+        return Err(NotALock { path: path.to_path_buf(), reason: "it is the environment file".to_string() });
     }
-    match ReadLock::from_path(path) {
-        Ok(lock) => Some(lock),
-        Err(error) => {
-            tracing::warn!(path = %path.display(), %error, "ignoring the existing lock, which cannot be read");
-            None
+    if !path.exists() {
+        return Ok(None);
+    }
+    ReadLock::from_path(path).map(Some).map_err(|error| NotALock { path: path.to_path_buf(), reason: error.to_string() })
+}
+
+/// Removes the explicit files of platforms that the new lock no longer has,
+/// so `locks/` never holds an explicit file that disagrees with the lock.
+fn remove_stale_explicit_files(paths: &LockPaths, solutions: &[PlatformSolution]) {
+    for platform in Subdir::all() {
+        if solutions.iter().any(|s| s.platform == platform) {
+            continue;
+        }
+        let stale = paths.explicit(platform);
+        if stale.is_file() {
+            match std::fs::remove_file(&stale) {
+                Ok(()) => tracing::info!(path = %stale.display(), "removed the explicit file of a platform that is no longer locked"),
+                Err(error) => tracing::warn!(path = %stale.display(), %error, "failed to remove a stale explicit file"),
+            }
         }
     }
 }
@@ -255,6 +322,8 @@ struct PlatformSummary {
     virtual_packages: Vec<String>,
     content_hash: String,
     pip: String,
+    pypi_packages: usize,
+    pypi_from_conda: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -264,10 +333,11 @@ struct CheckReport {
     reasons: Vec<String>,
 }
 
-fn summarize(plan: &SolvePlan, solutions: &[PlatformSolution], paths: &LockPaths) -> SolveSummary {
+fn summarize(plan: &SolvePlan, solutions: &[PlatformSolution], pip: &[PipSolution], paths: &LockPaths) -> SolveSummary {
     let mut platforms = BTreeMap::new();
     for solution in solutions {
         let inputs = &plan.inputs[&solution.platform];
+        let wheels = pip.iter().find(|p| p.platform == solution.platform);
         platforms.insert(
             solution.platform.to_string(),
             PlatformSummary {
@@ -277,6 +347,8 @@ fn summarize(plan: &SolvePlan, solutions: &[PlatformSolution], paths: &LockPaths
                 virtual_packages: plan.virtual_packages.lock_strings(solution.platform),
                 content_hash: inputs.content_hash(),
                 pip: inputs.pip_mode.as_str().to_string(),
+                pypi_packages: wheels.map(|w| w.wheels.len()).unwrap_or(0),
+                pypi_from_conda: wheels.map(|w| w.from_conda.clone()).unwrap_or_default(),
             },
         );
     }
@@ -287,11 +359,15 @@ fn print_summary(summary: &SolveSummary, printer: Printer, format: OutputFormat)
     printer.status(format!("wrote {}", summary.lockfile));
     for (platform, item) in &summary.platforms {
         printer.status(format!(
-            "  {platform}: {} packages, {} to download, virtual packages {}",
+            "  {platform}: {} conda packages, {} PyPI packages, {} to download, virtual packages {}",
             item.packages,
+            item.pypi_packages,
             human_bytes(item.download_bytes),
             item.virtual_packages.join(" ")
         ));
+        if !item.pypi_from_conda.is_empty() {
+            printer.status(format!("    provided by conda, not installed from PyPI: {}", item.pypi_from_conda.join(", ")));
+        }
     }
     if format == OutputFormat::Json {
         printer.machine(serde_json::to_string_pretty(summary).unwrap_or_default());

@@ -244,6 +244,23 @@ pub enum EnvFileError {
         span: SourceSpan,
     },
 
+    /// A `variables:` entry that cannot be exported from a POSIX shell or a Dockerfile.
+    #[error("invalid variable `{name}`: {reason}")]
+    #[diagnostic(
+        code(envlock::envfile::invalid_variable),
+        help("variable names are letters, digits and `_`, not starting with a digit; values are one line; PATH and CONDA_PREFIX are set by envlock")
+    )]
+    InvalidVariable {
+        /// The variable name as written.
+        name: String,
+        /// Why it is invalid.
+        reason: String,
+        #[source_code]
+        src: Source,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
     /// A channel or platform listed twice.
     #[error("`{value}` is listed twice in `{key}`")]
     #[diagnostic(
@@ -407,6 +424,7 @@ impl EnvFileError {
             | InvalidMatchSpec { src, span, .. }
             | DefaultsChannel { src, span }
             | InvalidChannel { src, span, .. }
+            | InvalidVariable { src, span, .. }
             | DuplicateEntry { src, span, .. }
             | UnknownPlatform { src, span, .. }
             | NoarchPlatform { src, span }

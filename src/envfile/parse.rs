@@ -378,6 +378,14 @@ impl Context<'_> {
                     ))
                 }
             };
+            if let Some(reason) = invalid_variable(name.as_str(), &text) {
+                return Err(EnvFileError::InvalidVariable {
+                    name: name.as_str().to_string(),
+                    reason,
+                    src: self.src.clone(),
+                    span,
+                });
+            }
             variables.insert(name.as_str().to_string(), text);
         }
         Ok(variables)
@@ -487,4 +495,22 @@ fn edit_distance(left: &str, right: &str) -> usize {
         previous = current;
     }
     previous[right.len()]
+}
+
+/// Why a `variables:` entry cannot be written into `activate.sh` and
+/// Dockerfile `ENV` lines, or `None` when it can.
+fn invalid_variable(name: &str, value: &str) -> Option<String> {
+    let mut chars = name.chars();
+    let valid_name = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid_name {
+        return Some("a shell variable name has only letters, digits and `_` and does not start with a digit".to_string());
+    }
+    if name == "PATH" || name == "CONDA_PREFIX" {
+        return Some(format!("{name} is set by envlock from the prefix; setting it here would replace it"));
+    }
+    if value.contains(['\n', '\r', '\0']) {
+        return Some("the value spans several lines or contains a NUL byte".to_string());
+    }
+    None
 }

@@ -243,6 +243,8 @@ fn write_if_changed(path: &Path, contents: &str, mode: u32) -> Result<(), Instal
 /// Reads the environment stored in an installed prefix.
 pub fn read(prefix: &Path) -> Result<ActivationEnvironment, InstallError> {
     let path: PathBuf = prefix.join(ENVIRONMENT_JSON);
-    let text = std::fs::read_to_string(&path).map_err(|source| InstallError::PrefixIo { path: path.clone(), source })?;
+    let text = std::fs::read_to_string(&path).map_err(|source| InstallError::Activation {
+        message: format!("cannot read {}: {source}; is {} a prefix written by `envlock install`?", path.display(), prefix.display()),
+    })?;
     serde_json::from_str(&text).map_err(|e| InstallError::Activation { message: format!("invalid {}: {e}", path.display()) })
 }

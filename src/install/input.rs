@@ -35,6 +35,8 @@ pub enum InstallSource {
         channels: Vec<String>,
         /// The environment file's `variables:` recorded in the lock.
         variables: BTreeMap<String, String>,
+        /// The locked wheels of the pip section.
+        pypi: Vec<rattler_lock::PypiPackageData>,
     },
     /// Entries of an explicit file; their records are read from the archives.
     Explicit {
@@ -88,7 +90,8 @@ pub fn read_source(
         .map(|env| env.channels().iter().map(|c| c.url.clone()).collect())
         .unwrap_or_default();
     let records = read.records(platform);
-    Ok((platform, InstallSource::Lock { records, channels, variables: read.header.variables }))
+    let pypi = read.pypi_packages(platform);
+    Ok((platform, InstallSource::Lock { records, channels, variables: read.header.variables, pypi }))
 }
 
 /// The platform of the running system.
@@ -114,7 +117,14 @@ fn choose_explicit_platform(
             platform: requested,
             available: file.to_string(),
         }),
-        (Some(file), _) => Ok(file),
+        (Some(file), Some(_)) => Ok(file),
+        (Some(file), None) => {
+            let host = host_platform()?;
+            if file != host {
+                return Err(InstallError::ForeignExplicit { path: path.to_path_buf(), platform: file, host: host.to_string() });
+            }
+            Ok(file)
+        }
         (None, Some(requested)) => Ok(requested),
         (None, None) => {
             tracing::warn!(path = %path.display(), "explicit file has no '# platform:' header; assuming the host platform");

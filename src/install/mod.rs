@@ -168,6 +168,10 @@ pub enum InstallError {
     #[error("{path} has no {platform} environment (it has: {available})")]
     #[diagnostic(help("add the platform with `envlock solve -p {platform}` (or add it to `platforms:`), or pass --platform with one of the available platforms"))]
     PlatformNotInLock { path: PathBuf, platform: Subdir, available: String },
+    /// An explicit file for another platform, without `--platform`.
+    #[error("{} is for {platform}, but this machine is {host}", path.display())]
+    #[diagnostic(help("installing another platform's packages needs --platform {platform} (and usually --target-prefix)"))]
+    ForeignExplicit { path: PathBuf, platform: Subdir, host: String },
     /// The host platform is not a conda platform.
     #[error("the platform of this machine is not a conda platform")]
     #[diagnostic(help("pass --platform"))]
@@ -196,12 +200,20 @@ pub enum InstallError {
     #[error("the target prefix '{}' is {length} bytes long, but {package} patches {file} with a placeholder of {maximum} bytes", target_prefix.display())]
     #[diagnostic(help("choose a shorter prefix (at most {maximum} bytes), e.g. /opt/env"))]
     PrefixTooLong { target_prefix: PathBuf, length: usize, maximum: usize, package: String, file: String },
+    /// `--prefix` is a file, or a non-empty directory without `conda-meta/`.
+    #[error("{} {reason}, so envlock will not install into it", path.display())]
+    #[diagnostic(help("choose a new or empty directory, or a prefix that envlock installed before"))]
+    NotAPrefix { path: PathBuf, reason: String },
     /// A file system operation on the prefix failed.
     #[error("failed to write {}: {source}", path.display())]
     PrefixIo { path: PathBuf, #[source] source: std::io::Error },
     /// rattler's installer failed while linking.
     #[error("failed to link packages into {}: {message}", prefix.display())]
     Link { prefix: PathBuf, message: String },
+    /// The locked wheels could not be installed.
+    #[error("failed to install the locked PyPI packages: {message}")]
+    #[diagnostic(help("a hash mismatch means the wheel is not the one locked; with --offline, run once online with the same --cache-dir"))]
+    Pip { message: String },
     /// The activation environment could not be computed.
     #[error("failed to compute the activation environment: {message}")]
     Activation { message: String },
@@ -220,10 +232,11 @@ impl Classify for InstallError {
         use InstallError::*;
         match self {
             ReadInput { .. } | InvalidLock { .. } | InvalidExplicit { .. } | PlatformNotInLock { .. } | UnknownHostPlatform
+            | ForeignExplicit { .. } | NotAPrefix { .. }
             | ForeignPostLink { .. } | RelativeTargetPrefix { .. } | PrefixTooLong { .. } | Channel(_) => ExitClass::Input,
             Fetch { .. } | NotCachedOffline { .. } => ExitClass::Network,
             Client(error) => error.exit_class(),
-            PrefixIo { .. } | Link { .. } | Activation { .. } | Integrity { .. } => ExitClass::InstallFailed,
+            PrefixIo { .. } | Link { .. } | Activation { .. } | Integrity { .. } | Pip { .. } => ExitClass::InstallFailed,
         }
     }
 }
@@ -231,6 +244,7 @@ impl Classify for InstallError {
 /// Installs the lock or explicit file at `input` as `options` say.
 pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallReport, InstallError> {
     let (platform, source) = input::read_source(input, options.platform, options.hashes)?;
+    prefix::check_usable(&options.prefix)?;
     if options.post_link == PostLinkMode::Run {
         let host = input::host_platform()?;
         if host != platform {
@@ -239,10 +253,13 @@ pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallRe
     }
 
     let client = crate::http::client()?;
-    let cache = PackageCache::new(options.cache_dir.join("pkgs"));
-    let (channel_names, variables) = match &source {
-        input::InstallSource::Lock { channels, variables, .. } => (channels.clone(), variables.clone()),
-        input::InstallSource::Explicit { entries } => (explicit_channels(entries), BTreeMap::new()),
+    // One package cache per platform: conda-forge has archives with the same
+    // file name in several subdirs (e.g. _openmp_mutex-4.5-2_gnu), which a
+    // shared cache would keep evicting and re-fetching.
+    let cache = PackageCache::new(options.cache_dir.join("pkgs").join(platform.as_str()));
+    let (channel_names, variables, wheels) = match &source {
+        input::InstallSource::Lock { channels, variables, pypi, .. } => (channels.clone(), variables.clone(), locked_wheels(pypi)?),
+        input::InstallSource::Explicit { entries } => (explicit_channels(entries), BTreeMap::new(), Vec::new()),
     };
     let cwd = std::env::current_dir().unwrap_or_default();
     let channels = resolve_channels(&channel_names, &options.mirrors, &cwd)?;
@@ -264,7 +281,8 @@ pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallRe
         .collect();
 
     layout.prepare()?;
-    let outcome = link_and_activate(&layout, platform, &records, &cache, client, options, &variables).await;
+    let pip = PipInstall { wheels: &wheels, cache_dir: &options.cache_dir };
+    let outcome = link_and_activate(&layout, platform, &records, &cache, client, options, &variables, &pip).await;
     let (changed, environment) = match outcome {
         Ok(result) => result,
         Err(error) => {
@@ -294,6 +312,7 @@ async fn link_and_activate(
     client: reqwest_middleware::ClientWithMiddleware,
     options: &InstallOptions,
     variables: &BTreeMap<String, String>,
+    pip: &PipInstall<'_>,
 ) -> Result<(usize, activation::ActivationEnvironment), InstallError> {
     let mut installer = Installer::new()
         .with_package_cache(cache.clone())
@@ -304,8 +323,10 @@ async fn link_and_activate(
         installer = installer.with_alternative_target_prefix(layout.target_prefix.clone());
     }
     if options.link == LinkMode::Copy {
+        // Symbolic links inside packages stay links (a link whose target is
+        // in another package cannot be copied); only file links are disabled.
         installer = installer.with_link_options(LinkOptions {
-            allow_symbolic_links: Some(false),
+            allow_symbolic_links: Some(true),
             allow_hard_links: Some(false),
             allow_ref_links: Some(false),
         });
@@ -319,11 +340,70 @@ async fn link_and_activate(
         })?;
     let changed = result.transaction.operations.len();
     prefix::scrub_conda_meta(&layout.work_dir)?;
+    install_pip(layout, records, pip, options.network).await?;
 
     let installed: Vec<String> = records.iter().map(|r| r.package_record.name.as_normalized().to_string()).collect();
     let environment = activation::compute(&layout.work_dir, &layout.target_prefix, platform, &installed, variables).await?;
     activation::write_files(&layout.work_dir, &environment)?;
     Ok((changed, environment))
+}
+
+/// The locked wheels of the pip section and where to cache them.
+struct PipInstall<'a> {
+    wheels: &'a [crate::pypi::LockedWheel],
+    cache_dir: &'a Path,
+}
+
+fn locked_wheels(packages: &[rattler_lock::PypiPackageData]) -> Result<Vec<crate::pypi::LockedWheel>, InstallError> {
+    packages
+        .iter()
+        .map(|package| {
+            crate::pypi::LockedWheel::from_pypi_package_data(package)
+                .map_err(|e| InstallError::InvalidLock { message: format!("invalid PyPI package in the lock: {e}") })
+        })
+        .collect()
+}
+
+/// Installs the locked wheels into the python of the conda solution,
+/// without running pip or python (so it works for a foreign platform).
+async fn install_pip(
+    layout: &prefix::PrefixLayout,
+    records: &[RepoDataRecord],
+    pip: &PipInstall<'_>,
+    network: NetworkMode,
+) -> Result<(), InstallError> {
+    if pip.wheels.is_empty() {
+        return Ok(());
+    }
+    let python = records
+        .iter()
+        .find(|r| r.package_record.name.as_normalized() == "python")
+        .ok_or_else(|| InstallError::InvalidLock { message: "the lock has PyPI packages but no python package".to_string() })?;
+    let site_packages = site_packages_of(&python.package_record);
+    crate::pypi::install_wheels(
+        &layout.work_dir,
+        &layout.target_prefix,
+        &site_packages,
+        pip.wheels,
+        pip.cache_dir,
+        network == NetworkMode::Offline,
+    )
+    .await
+    .map_err(|e| InstallError::Pip { message: crate::channels::redact_text(&crate::solve::repodata::error_chain(&e)) })?;
+    tracing::info!(wheels = pip.wheels.len(), %site_packages, "installed the locked wheels");
+    Ok(())
+}
+
+/// The site-packages directory of a python record, relative to the prefix:
+/// the record's `python_site_packages_path` (CEP 17) when present, else
+/// `lib/pythonX.Y/site-packages`.
+fn site_packages_of(python: &rattler_conda_types::PackageRecord) -> String {
+    if let Some(path) = &python.python_site_packages_path {
+        return path.clone();
+    }
+    let version = python.version.to_string();
+    let major_minor: Vec<&str> = version.split('.').take(2).collect();
+    format!("lib/python{}/site-packages", major_minor.join("."))
 }
 
 fn explicit_channels(entries: &[input::ExplicitEntry]) -> Vec<String> {

@@ -74,6 +74,22 @@ impl PrefixLayout {
     }
 }
 
+/// Fails when `prefix` is a file or a non-empty directory that is not an
+/// environment, before anything is downloaded.
+pub fn check_usable(prefix: &Path) -> Result<(), InstallError> {
+    let not_a_prefix = |reason: &str| InstallError::NotAPrefix { path: prefix.to_path_buf(), reason: reason.to_string() };
+    if prefix.is_file() {
+        return Err(not_a_prefix("is a file"));
+    }
+    if prefix.is_dir() && !holds_environment(prefix) {
+        let mut entries = std::fs::read_dir(prefix).map_err(|source| InstallError::PrefixIo { path: prefix.to_path_buf(), source })?;
+        if entries.next().is_some() {
+            return Err(not_a_prefix("is a non-empty directory without conda-meta/"));
+        }
+    }
+    Ok(())
+}
+
 fn holds_environment(prefix: &Path) -> bool {
     prefix.join("conda-meta").is_dir()
 }

@@ -20,6 +20,8 @@ pub enum PipMode {
     Empty,
     /// The pip requirements were skipped with `--ignore-pip` and are not in the lock.
     NotLocked,
+    /// The pip requirements are locked as PyPI packages in the lock.
+    Locked,
 }
 
 impl PipMode {
@@ -28,6 +30,7 @@ impl PipMode {
         match self {
             PipMode::Empty => "none",
             PipMode::NotLocked => "not-locked",
+            PipMode::Locked => "locked",
         }
     }
 }

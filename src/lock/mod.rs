@@ -89,6 +89,8 @@ pub struct LockContents<'a> {
     pub virtual_packages: &'a VirtualPackageSet,
     /// The normalised inputs per platform.
     pub inputs: &'a BTreeMap<Subdir, PlatformInputs>,
+    /// The locked pip sections, one per platform that has one.
+    pub pip: &'a [crate::solve::pip::PipSolution],
 }
 
 /// Renders a lock: header lines, then the rattler_lock document. Platforms
@@ -121,6 +123,7 @@ pub fn render(contents: &LockContents<'_>) -> Result<String, LockError> {
                 .map_err(|e| build_error(solution.platform, e))?;
         }
     }
+    add_pip(&mut builder, contents.pip)?;
     let lock = builder.finish();
     let body = lock.render_to_string().map_err(|e| LockError::Build {
         platform: "all".to_string(),
@@ -133,6 +136,27 @@ pub fn render(contents: &LockContents<'_>) -> Result<String, LockError> {
         .map(|(platform, inputs)| (platform.to_string(), inputs.clone()))
         .collect();
     Ok(format!("{}{body}", header::render(&inputs)))
+}
+
+/// Adds the locked wheels and the index URLs of the pip sections.
+fn add_pip(builder: &mut LockFileBuilder, pip: &[crate::solve::pip::PipSolution]) -> Result<(), LockError> {
+    let mut indexes: Vec<url::Url> = Vec::new();
+    for solution in pip {
+        for index in &solution.indexes {
+            if !indexes.contains(index) {
+                indexes.push(index.clone());
+            }
+        }
+        for wheel in &solution.wheels {
+            builder
+                .add_pypi_package(ENVIRONMENT, solution.platform.as_str(), wheel.to_pypi_package_data())
+                .map_err(|e| build_error(solution.platform, e))?;
+        }
+    }
+    if !indexes.is_empty() {
+        builder.set_pypi_indexes(ENVIRONMENT, rattler_lock::PypiIndexes { indexes, find_links: Vec::new() });
+    }
+    Ok(())
 }
 
 fn build_error(platform: Subdir, error: impl std::fmt::Display) -> LockError {
@@ -169,6 +193,18 @@ impl ReadLock {
             .collect()
     }
 
+    /// The PyPI packages locked for `platform`, empty when it has none.
+    pub fn pypi_packages(&self, platform: Subdir) -> Vec<rattler_lock::PypiPackageData> {
+        let environment = self.lock.environment(ENVIRONMENT).or_else(|| self.lock.environments().next().map(|(_, env)| env));
+        let (Some(environment), Some(lock_platform)) = (environment, self.lock.platform(platform.as_str())) else {
+            return Vec::new();
+        };
+        environment
+            .pypi_packages(lock_platform)
+            .map(|packages| packages.cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The conda records locked for `platform`, empty when it is not in the lock.
     pub fn records(&self, platform: Subdir) -> Vec<RepoDataRecord> {
         let Some(environment) = self.lock.environment(ENVIRONMENT).or_else(|| {
@@ -195,7 +231,14 @@ pub fn write_atomically(path: &Path, contents: &str) -> Result<(), LockError> {
     std::fs::create_dir_all(directory).map_err(write_error)?;
     let mut temporary = tempfile::NamedTempFile::new_in(directory).map_err(write_error)?;
     std::io::Write::write_all(&mut temporary, contents.as_bytes()).map_err(write_error)?;
+    // NamedTempFile creates files with mode 0600; a lock is meant to be shared.
+    set_mode(temporary.path(), 0o644).map_err(write_error)?;
     temporary.as_file().sync_all().map_err(write_error)?;
     temporary.persist(path).map_err(|e| write_error(e.error))?;
     Ok(())
+}
+
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
 }

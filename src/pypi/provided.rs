@@ -106,7 +106,15 @@ impl CondaProvided {
                     "conda package provides a PyPI distribution"
                 );
                 let parsed = Version::from_str(&version).ok();
-                if parsed.is_none() {
+                // A package matched only by name (such as openssh) is rarely a
+                // Python distribution, so its odd version is not worth a warning.
+                if parsed.is_none() && source == MappingSource::NameEquality {
+                    tracing::debug!(
+                        conda = %package.conda_name,
+                        version = %version,
+                        "conda version is not a PEP 440 version; pip requirements on it will fail"
+                    );
+                } else if parsed.is_none() {
                     tracing::warn!(
                         conda = %package.conda_name,
                         version = %version,

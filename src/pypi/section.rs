@@ -125,6 +125,24 @@ pub enum PipSectionError {
     },
 }
 
+impl PipSectionError {
+    /// The line the error is about.
+    pub fn origin(&self) -> Option<&LineOrigin> {
+        match self {
+            PipSectionError::Editable { origin, .. } |
+            PipSectionError::Vcs { origin, .. } |
+            PipSectionError::LocalPath { origin, .. } |
+            PipSectionError::DirectUrl { origin, .. } |
+            PipSectionError::UnknownOption { origin, .. } |
+            PipSectionError::MissingValue { origin, .. } |
+            PipSectionError::InvalidRequirement { origin, .. } |
+            PipSectionError::InvalidIndexUrl { origin, .. } |
+            PipSectionError::ConflictingIndexUrl { origin, .. } |
+            PipSectionError::ReadFile { origin, .. } => Some(origin),
+        }
+    }
+}
+
 /// A package index given in the pip section. Credentials in the URL are
 /// kept for requests but never shown: [`IndexUrl::url`] has none.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 //! through rattler's gateway and rewritten to canonical channel URLs, with
 //! the platform's declared virtual packages.
 
+pub mod pip;
 pub mod plan;
 pub mod repodata;
 
@@ -221,7 +222,7 @@ async fn platforms_with_package(
         }
     }
     if found.is_empty() {
-        String::new()
+        "; it has no build for linux-64 or linux-aarch64 either: check the name".to_string()
     } else {
         format!(" (it has builds for {})", found.join(", "))
     }

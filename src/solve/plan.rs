@@ -1,7 +1,7 @@
 //! Turning an environment file and command-line options into what to solve.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rattler_conda_types::{MatchSpec, Subdir};
 
@@ -16,26 +16,6 @@ pub const DEFAULT_PLATFORMS: [Subdir; 2] = [Subdir::LinuxAarch64, Subdir::Linux6
 
 /// The channel assumed when the environment file lists none.
 pub const DEFAULT_CHANNEL: &str = "conda-forge";
-
-/// How the pip section is treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PipPolicy {
-    /// A non-empty pip section is an error (pip locking is not available yet).
-    Reject,
-    /// Skip pip requirements, with a warning and a note in the lock.
-    Ignore,
-}
-
-/// A non-empty pip section without `--ignore-pip`.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("{path} has {count} pip requirement(s), and envlock cannot lock the pip: section yet")]
-#[diagnostic(help("pass --ignore-pip to lock only the conda packages; the lock then records that the pip requirements were not locked"))]
-pub struct PipNotSupported {
-    /// The environment file.
-    pub path: PathBuf,
-    /// The number of pip requirement lines.
-    pub count: usize,
-}
 
 /// The resolved solve request: platforms, channels, virtual packages, specs.
 #[derive(Debug)]
@@ -69,10 +49,6 @@ impl SolvePlan {
     /// Builds the plan. Fails on a non-empty pip section unless it is ignored.
     pub fn new(env: &EnvironmentFile, options: &PlanOptions) -> Result<Self, PlanError> {
         let platforms = choose_platforms(env, &options.platforms);
-        let pip_count: usize = platforms.iter().map(|p| env.pip_requirements_for(*p).len()).max().unwrap_or(0);
-        if pip_count > 0 && !options.ignore_pip {
-            return Err(PlanError::Pip(PipNotSupported { path: env.path.clone(), count: env.pip.len() }));
-        }
 
         let channel_names = channel_names(env);
         let root = env.path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -87,7 +63,11 @@ impl SolvePlan {
                 env.conda_specs_for(platform).into_iter().map(|d| d.spec.clone()).collect();
             let pip: Vec<String> =
                 env.pip_requirements_for(platform).iter().map(|r| r.text.trim().to_string()).collect();
-            let pip_mode = if pip.is_empty() { PipMode::Empty } else { PipMode::NotLocked };
+            let pip_mode = match (pip.is_empty(), options.ignore_pip) {
+                (true, _) => PipMode::Empty,
+                (false, true) => PipMode::NotLocked,
+                (false, false) => PipMode::Locked,
+            };
             inputs.insert(platform, platform_inputs(&channels, &platform_specs, &virtual_packages, platform, pip, pip_mode, &env.variables));
             specs.insert(platform, platform_specs);
         }
@@ -110,10 +90,6 @@ impl SolvePlan {
 /// An error while planning a solve.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum PlanError {
-    /// The pip section cannot be locked yet.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Pip(PipNotSupported),
     /// A channel or mirror is invalid.
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -99,7 +99,9 @@ fn owning_channel<'a>(
 fn canonicalize(channel: &ChannelSource, record: &RepoDataRecord) -> RepoDataRecord {
     let mut record = record.clone();
     record.url = channel.to_canonical(&record.url);
-    record.channel = Some(channel.canonical.as_str().trim_end_matches('/').to_string());
+    // The solver matches `channel::package` specs against this string, which
+    // must equal the channel's canonical name (its base URL with the slash).
+    record.channel = Some(channel.canonical.as_str().to_string());
     record
 }
 

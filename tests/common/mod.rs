@@ -127,14 +127,15 @@ pub fn assert_exit(output: &Output, code: i32) {
     );
 }
 
-/// `ENVLOCK_REALDATA` as a path, or `None` when unset. Under CI (`CI` set)
-/// a missing or non-existent folder fails the test instead.
+/// `ENVLOCK_REALDATA` as a path, or `None` when unset. With
+/// `ENVLOCK_REQUIRE_REALDATA=1` (set by `.ci/run`) a missing or non-existent
+/// folder fails the test instead.
 pub fn realdata() -> Option<PathBuf> {
     match std::env::var_os("ENVLOCK_REALDATA") {
         Some(dir) if Path::new(&dir).is_dir() => Some(PathBuf::from(dir)),
         other => {
-            if std::env::var_os("CI").is_some() {
-                panic!("ENVLOCK_REALDATA must point at the real-data folder under CI (got {other:?})");
+            if std::env::var("ENVLOCK_REQUIRE_REALDATA").is_ok_and(|v| v == "1") {
+                panic!("ENVLOCK_REQUIRE_REALDATA=1 but ENVLOCK_REALDATA does not point at a folder (got {other:?})");
             }
             eprintln!("skipped: ENVLOCK_REALDATA is not set to a folder");
             None

@@ -35,23 +35,49 @@ fn have(program: &str) -> bool {
     Command::new("sh").args(["-c", &format!("command -v {program}")]).output().is_ok_and(|o| o.status.success())
 }
 
-/// Whether the kernel runs aarch64 binaries through qemu (binfmt_misc).
-pub fn aarch64_binfmt() -> bool {
-    std::fs::read_to_string("/proc/sys/fs/binfmt_misc/qemu-aarch64").is_ok_and(|s| s.starts_with("enabled"))
+/// A Debian architecture with its conda platform and qemu name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arch {
+    /// Debian's name (`amd64`, `arm64`).
+    pub debian: &'static str,
+    /// The conda platform (`linux-64`, `linux-aarch64`).
+    pub conda: &'static str,
+    /// qemu's name (`x86_64`, `aarch64`).
+    pub qemu: &'static str,
+    /// The ELF `e_machine` of its programs.
+    pub elf_machine: u16,
 }
 
-/// A fresh copy of the cached Debian root for `arch` (`amd64` or `arm64`).
-pub fn fresh_root(arch: &str, test_name: &str) -> Option<PathBuf> {
+const AMD64: Arch = Arch { debian: "amd64", conda: "linux-64", qemu: "x86_64", elf_machine: 62 };
+const ARM64: Arch = Arch { debian: "arm64", conda: "linux-aarch64", qemu: "aarch64", elf_machine: 183 };
+
+/// The host's architecture.
+pub fn native_arch() -> Arch {
+    if std::env::consts::ARCH == "aarch64" { ARM64 } else { AMD64 }
+}
+
+/// The other one of amd64 and arm64.
+pub fn foreign_arch() -> Arch {
+    if native_arch() == AMD64 { ARM64 } else { AMD64 }
+}
+
+/// Whether the kernel runs `arch`'s binaries through qemu (binfmt_misc).
+pub fn binfmt_registered(arch: Arch) -> bool {
+    std::fs::read_to_string(format!("/proc/sys/fs/binfmt_misc/qemu-{}", arch.qemu)).is_ok_and(|s| s.starts_with("enabled"))
+}
+
+/// A fresh copy of the cached Debian root for `arch`.
+pub fn fresh_root(arch: Arch, test_name: &str) -> Option<PathBuf> {
     if !is_root() {
         return unavailable("the Debian root tests need root (chroot, debootstrap)");
     }
     if !have("debootstrap") {
         return unavailable("debootstrap is not installed");
     }
-    if arch == "arm64" && !aarch64_binfmt() {
-        return unavailable("qemu-aarch64 is not registered with binfmt_misc");
+    if arch != native_arch() && !binfmt_registered(arch) {
+        return unavailable(&format!("qemu-{} is not registered with binfmt_misc", arch.qemu));
     }
-    let cached = cached_root(arch)?;
+    let cached = cached_root(arch.debian)?;
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rootfs-tests").join(test_name);
     let _ = Command::new("rm").arg("-rf").arg(&root).status();
     std::fs::create_dir_all(root.parent().unwrap()).unwrap();

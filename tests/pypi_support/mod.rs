@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
@@ -32,8 +31,8 @@ pub const GLIBC: &str = "2.28";
 
 /// Finds the uv binary that serves as the oracle: `ENVLOCK_UV`, or the virtual
 /// environment made by `python3 -m venv target/uv-venv && target/uv-venv/bin/pip
-/// install uv==0.13.9`. Under `CI` a missing uv fails the test; elsewhere
-/// the caller skips the comparison.
+/// install uv==0.13.9`. With `ENVLOCK_REQUIRE_UV=1` (set by `.ci/run`) a
+/// missing uv fails the test; elsewhere the caller skips the comparison.
 pub fn uv() -> Option<PathBuf> {
     let candidate = std::env::var_os("ENVLOCK_UV")
         .map(PathBuf::from)
@@ -41,7 +40,7 @@ pub fn uv() -> Option<PathBuf> {
     if candidate.is_file() {
         return Some(candidate);
     }
-    if std::env::var_os("CI").is_some() {
+    if std::env::var("ENVLOCK_REQUIRE_UV").is_ok_and(|v| v == "1") {
         panic!(
             "uv not found at {}; set ENVLOCK_UV or run `python3 -m venv target/uv-venv && target/uv-venv/bin/pip install uv==0.13.9`",
             candidate.display()
@@ -63,16 +62,20 @@ pub struct UvPick {
 
 /// Runs `uv pip compile` for a manylinux platform (e.g.
 /// `aarch64-manylinux_2_28`) with wheels only, like envlock for foreign
-/// platforms, and returns name → pick.
-pub fn uv_compile(
+/// platforms, and returns name → pick. `index_url` is usually a
+/// [`TestServer::start_mirror`] so that uv reads the same pages as envlock.
+pub async fn uv_compile(
     uv: &Path,
     requirements: &[&str],
     platform: &str,
+    cutoff: Option<chrono::DateTime<chrono::Utc>>,
+    index_url: &str,
     work: &Path,
 ) -> BTreeMap<String, UvPick> {
     let input = work.join(format!("uv-input-{platform}.txt"));
     std::fs::write(&input, requirements.join("\n") + "\n").unwrap();
-    let output = Command::new(uv)
+    let mut command = tokio::process::Command::new(uv);
+    command
         .args([
             "pip",
             "compile",
@@ -87,16 +90,20 @@ pub fn uv_compile(
             ":all:",
             "--no-python-downloads",
             "--index-url",
-            "https://pypi.org/simple",
+            index_url,
         ])
         .arg("--cache-dir")
         .arg(work.join("uv-cache"))
         .arg(&input)
         .env("UV_PYTHON_DOWNLOADS", "never")
         .env_remove("UV_INDEX_URL")
-        .env_remove("UV_EXTRA_INDEX_URL")
-        .output()
-        .expect("uv runs");
+        .env_remove("UV_EXTRA_INDEX_URL");
+    if let Some(cutoff) = cutoff {
+        command
+            .arg("--exclude-newer")
+            .arg(cutoff.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    let output = command.output().await.expect("uv runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -154,6 +161,16 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
+/// The content a [`TestServer`] serves.
+#[derive(Clone)]
+enum Content {
+    /// Fixed paths.
+    Routes(Arc<HashMap<String, Response>>),
+    /// PyPI's `/simple/<name>/` JSON pages, taken from an envlock cache
+    /// directory when the resolution there fetched them, else from PyPI.
+    Mirror(PathBuf),
+}
+
 /// An HTTP/1.1 server on 127.0.0.1 that serves fixed paths, optionally
 /// behind Basic authentication, and records the requested paths.
 pub struct TestServer {
@@ -166,17 +183,29 @@ impl TestServer {
     /// `basic_auth` (the base64 of `user:password`), requests without that
     /// header get 401.
     pub async fn start(routes: HashMap<String, Response>, basic_auth: Option<String>) -> Self {
+        Self::serve(Content::Routes(Arc::new(routes)), basic_auth).await
+    }
+
+    /// Serves the PyPI project pages that an envlock resolution with this
+    /// cache directory read, so that uv resolves from the same page
+    /// versions. PyPI's CDN sometimes serves an older copy of a page for
+    /// days, so two clients fetching at different moments can see different
+    /// releases. Pages the resolution did not read come from PyPI.
+    pub async fn start_mirror(cache_dir: &Path) -> Self {
+        Self::serve(Content::Mirror(cache_dir.to_path_buf()), None).await
+    }
+
+    async fn serve(content: Content, basic_auth: Option<String>) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let routes = Arc::new(routes);
         let log = requests.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((mut stream, _)) = listener.accept().await else {
                     return;
                 };
-                let routes = routes.clone();
+                let content = content.clone();
                 let auth = basic_auth.clone();
                 let log = log.clone();
                 tokio::spawn(async move {
@@ -201,23 +230,14 @@ impl TestServer {
                                 && line.ends_with(&format!("Basic {expected}"))
                         }),
                     };
-                    let (status, content_type, body) = if !authorised {
+
+                    let (status, content_type, body) = if authorised {
+                        respond(&content, &path).await
+                    } else {
                         (
                             "401 Unauthorized",
                             "text/plain".to_string(),
                             b"unauthorized".to_vec(),
-                        )
-                    } else if let Some(response) = routes.get(&path) {
-                        (
-                            "200 OK",
-                            response.content_type.clone(),
-                            response.body.clone(),
-                        )
-                    } else {
-                        (
-                            "404 Not Found",
-                            "text/plain".to_string(),
-                            b"not found".to_vec(),
                         )
                     };
                     let header = format!(
@@ -232,6 +252,65 @@ impl TestServer {
         });
         Self { base, requests }
     }
+}
+
+async fn respond(content: &Content, path: &str) -> (&'static str, String, Vec<u8>) {
+    let not_found = (
+        "404 Not Found",
+        "text/plain".to_string(),
+        b"not found".to_vec(),
+    );
+    let json = "application/vnd.pypi.simple.v1+json".to_string();
+    match content {
+        Content::Routes(routes) => match routes.get(path) {
+            Some(response) => (
+                "200 OK",
+                response.content_type.clone(),
+                response.body.clone(),
+            ),
+            None => not_found,
+        },
+        Content::Mirror(cache_dir) => {
+            let Some(name) = path
+                .strip_prefix("/simple/")
+                .map(|rest| rest.trim_end_matches('/'))
+            else {
+                return not_found;
+            };
+            if let Some(page) = cached_page(cache_dir, name) {
+                return ("200 OK", json, page);
+            }
+            let response = reqwest::Client::new()
+                .get(format!("https://pypi.org/simple/{name}/"))
+                .header("Accept", "application/vnd.pypi.simple.v1+json")
+                .send()
+                .await;
+            match response {
+                Ok(response) if response.status().is_success() => (
+                    "200 OK",
+                    json,
+                    response
+                        .bytes()
+                        .await
+                        .map(|body| body.to_vec())
+                        .unwrap_or_default(),
+                ),
+                _ => not_found,
+            }
+        }
+    }
+}
+
+/// Finds `pypi/simple/<index key>/<name>.json` below an envlock cache directory.
+fn cached_page(cache_dir: &Path, name: &str) -> Option<Vec<u8>> {
+    let simple = cache_dir.join("pypi/simple");
+    for entry in std::fs::read_dir(simple).ok()? {
+        let page = entry.ok()?.path().join(format!("{}.json", normalise(name)));
+        if let Ok(bytes) = std::fs::read(page) {
+            return Some(bytes);
+        }
+    }
+    None
 }
 
 /// A pure-Python wheel built in memory.
@@ -253,7 +332,7 @@ pub fn build_wheel(name: &str, version: &str, requires: &[&str]) -> TestWheel {
     build_wheel_with(name, version, requires, &[])
 }
 
-/// Like [`build_wheel`], with extra archive entries (path, content).
+/// Builds a wheel like [`build_wheel`], with extra archive entries (path, content).
 pub fn build_wheel_with(
     name: &str,
     version: &str,

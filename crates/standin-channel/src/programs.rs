@@ -45,10 +45,17 @@ pub enum CompileError {
     Io(#[from] std::io::Error),
 }
 
-/// The C compiler that builds static programs for a conda subdir.
+/// The C compiler that builds static programs for a conda subdir: the
+/// native `gcc` for the host's own architecture, else Debian's cross compiler.
 pub fn compiler_for(subdir: &str) -> Option<&'static str> {
+    let native = match std::env::consts::ARCH {
+        "x86_64" => "linux-64",
+        "aarch64" => "linux-aarch64",
+        _ => "",
+    };
     match subdir {
-        "linux-64" => Some("gcc"),
+        _ if subdir == native => Some("gcc"),
+        "linux-64" => Some("x86_64-linux-gnu-gcc"),
         "linux-aarch64" => Some("aarch64-linux-gnu-gcc"),
         _ => None,
     }

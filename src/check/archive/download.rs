@@ -11,7 +11,7 @@ use super::ArchiveError;
 use super::source::{Transferred, body_error};
 use crate::channels::redact_url;
 
-/// Whether `path` exists and its sha256 is `expected`.
+/// Returns whether `path` exists and its sha256 is `expected`.
 pub(super) fn cached_matches(path: &Path, expected: &Sha256Hash) -> bool {
     let Ok(file) = std::fs::File::open(path) else { return false };
     let mut hasher = Sha256::new();
@@ -73,7 +73,7 @@ impl<R> CountingReader<R> {
         Self { inner, count: 0 }
     }
 
-    /// The bytes read so far.
+    /// Returns the bytes read so far.
     pub fn count(&self) -> u64 {
         self.count
     }

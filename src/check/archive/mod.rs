@@ -1,16 +1,19 @@
 //! Reading the file list (`info/paths.json`) of a package archive with as
 //! few bytes as possible.
 //!
-//! For a remote `.conda` archive the fetcher asks for the last
-//! [`TAIL_BYTES`] with a suffix `Range` request. When the server answers 206,
-//! it reads the ZIP end-of-central-directory record and the central directory
-//! from that tail (one more request if they lie before it), then requests the
-//! local header and data of the `info-*.tar.zst` member in one range. When
-//! the server ignores `Range` (200), the body already on its way is the whole
-//! archive: it is stored in the cache directory, verified against the
-//! record's sha256 and read from there. `.tar.bz2` archives are always
-//! downloaded whole. `file://` URLs are read from disk with the same range
-//! logic.
+//! For a remote `.conda` archive the fetcher requests the last
+//! [`TAIL_BYTES`] with a suffix `Range` request. When the server responds
+//! with 206, the fetcher reads the ZIP end-of-central-directory record and
+//! the central directory from that tail, with one more request if they lie
+//! before it. It then requests the local header and data of the
+//! `info-*.tar.zst` member in one range. When the server ignores `Range` (200), the body already on its way
+//! is the whole archive, so it is stored in the cache directory, verified
+//! against the record's sha256 and read from there. `.tar.bz2` archives are
+//! always downloaded whole. `file://` URLs are read from disk with the same
+//! range logic.
+//!
+//! Only full downloads are checked against the record's sha256, because range
+//! reads and `file://` reads see too little of the archive to hash it.
 
 mod download;
 mod info;
@@ -54,8 +57,8 @@ pub enum ArchiveError {
         /// The client's message.
         message: String,
     },
-    /// The server answered with an error status.
-    #[error("failed to fetch {url}: the server answered HTTP {status}")]
+    /// The server responded with an error status.
+    #[error("failed to fetch {url}: the server responded with HTTP {status}")]
     #[diagnostic(help("check that the mirror has the package the lock names"))]
     Status {
         /// The archive URL, credentials redacted.
@@ -63,22 +66,22 @@ pub enum ArchiveError {
         /// The status code.
         status: u16,
     },
-    /// A server that answered one range request did not answer the next with 206.
-    #[error("{url}: the server answered HTTP {status} to a range request after accepting an earlier one")]
+    /// A server that accepted one range request responded to a later one without 206.
+    #[error("{url}: the server responded with HTTP {status} to a range request after accepting an earlier one")]
     RangeNotHonoured {
         /// The archive URL, credentials redacted.
         url: String,
         /// The status code.
         status: u16,
-        /// What was transferred before.
+        /// The transfer before the failed request.
         transferred: Transferred,
     },
-    /// The server's answer does not fit the request.
+    /// The server's response does not match the request.
     #[error("invalid response for {url}: {message}")]
     InvalidResponse {
         /// The archive URL, credentials redacted.
         url: String,
-        /// What is wrong.
+        /// The problem, in one sentence.
         message: String,
     },
     /// The archive is not a valid conda package.
@@ -86,7 +89,7 @@ pub enum ArchiveError {
     InvalidArchive {
         /// The archive URL or path, credentials redacted.
         url: String,
-        /// What is wrong.
+        /// The problem, in one sentence.
         message: String,
     },
     /// The downloaded archive does not have the sha256 the record names.
@@ -105,7 +108,7 @@ pub enum ArchiveError {
     Unsupported {
         /// The URL, credentials redacted.
         url: String,
-        /// What is not supported.
+        /// The unsupported part.
         message: String,
     },
     /// A local file could not be read or written.
@@ -129,7 +132,7 @@ impl Classify for ArchiveError {
     }
 }
 
-/// How a file list was obtained.
+/// The way a file list was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TransferMethod {
@@ -154,10 +157,10 @@ impl std::fmt::Display for TransferMethod {
     }
 }
 
-/// What reading one file list cost.
+/// The cost of reading one file list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Transfer {
-    /// How the list was obtained.
+    /// The way the list was obtained.
     pub method: TransferMethod,
     /// Bytes received over the network; for [`TransferMethod::LocalFile`],
     /// bytes read from disk. Zero for [`TransferMethod::Cache`].
@@ -211,8 +214,8 @@ impl PackageFetcher {
         Self { client, cache_dir: cache_dir.join("check-archives"), tail_bytes: TAIL_BYTES }
     }
 
-    /// Sets how many bytes the first range request asks for (default
-    /// [`TAIL_BYTES`]); at least the 22-byte end record is requested.
+    /// Sets the byte count of the first range request (default
+    /// [`TAIL_BYTES`]). Values below the 22-byte end record are raised to it.
     pub fn with_tail_bytes(mut self, tail_bytes: u64) -> Self {
         self.tail_bytes = tail_bytes.max(zip::EOCD_LEN as u64);
         self

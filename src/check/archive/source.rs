@@ -22,7 +22,7 @@ pub struct Transferred {
     pub requests: u32,
 }
 
-/// A range-readable archive: a remote archive on a server that answers
+/// A range-readable archive: a remote archive on a server that supports
 /// `Range` requests, or a local file. Fetched segments are kept, so a read
 /// inside an earlier one costs nothing.
 pub(crate) struct RangeReader {
@@ -37,9 +37,9 @@ enum Backend {
     File { path: PathBuf, file: File },
 }
 
-/// The answer to the first request for an archive's tail.
+/// The response to the first request for an archive's tail.
 pub(crate) enum TailResponse {
-    /// The server answered 206: further ranges can be requested.
+    /// The server responded with 206, so further ranges can be requested.
     Ranges(RangeReader),
     /// The server ignored `Range` and sends the whole archive (200).
     WholeArchive {
@@ -48,8 +48,8 @@ pub(crate) enum TailResponse {
         /// The transfer count including this request.
         transferred: Transferred,
     },
-    /// The server answered 416 (some servers do for a suffix range longer
-    /// than the file).
+    /// The server responded with 416 (some servers do for a suffix range
+    /// longer than the file).
     Unsatisfiable {
         /// The transfer count including this request.
         transferred: Transferred,
@@ -88,12 +88,12 @@ impl RangeReader {
         Ok(Self { backend, total, segments: Vec::new(), transferred: Transferred::default() })
     }
 
-    /// The archive size in bytes.
+    /// Returns the archive size in bytes.
     pub fn len(&self) -> u64 {
         self.total
     }
 
-    /// What was transferred so far.
+    /// Returns the transfer so far.
     pub fn transferred(&self) -> Transferred {
         self.transferred
     }
@@ -142,7 +142,7 @@ impl RangeReader {
     }
 }
 
-/// Requests bytes `start..end` and checks that the server answered exactly that range.
+/// Requests bytes `start..end` and checks that the server sent exactly that range.
 async fn fetch_range(
     client: &ClientWithMiddleware,
     url: &Url,
@@ -209,7 +209,7 @@ pub(crate) async fn read_body(
     Ok(body)
 }
 
-/// The error for a failure while receiving a response body.
+/// Builds the error for a failure while receiving a response body.
 pub(crate) fn body_error(url: &Url, error: &reqwest::Error) -> ArchiveError {
     ArchiveError::Request {
         url: redact_url(url).to_string(),

@@ -1,6 +1,6 @@
-//! The parts of the ZIP format that locating the `info-*.tar.zst` member of
-//! a `.conda` archive needs (APPNOTE.TXT 6.3: end of central directory,
-//! ZIP64 end of central directory, central directory headers, local headers).
+//! The parts of the ZIP format needed to locate the `info-*.tar.zst` member
+//! of a `.conda` archive: the end-of-central-directory record, its ZIP64
+//! variant, central directory headers and local headers.
 
 /// Size of the end-of-central-directory record without its comment.
 pub(crate) const EOCD_LEN: usize = 22;
@@ -32,7 +32,7 @@ fn invalid(message: impl Into<String>) -> ZipFormatError {
     ZipFormatError(message.into())
 }
 
-/// Where the central directory is.
+/// The location of the central directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CentralDirectory {
     /// Offset of the first central directory header.
@@ -41,7 +41,7 @@ pub(crate) struct CentralDirectory {
     pub size: u64,
 }
 
-/// What the end of the archive says about the central directory.
+/// The central directory location, as the end of the archive records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EndRecord {
     /// The classic EOCD gives the location directly.
@@ -76,8 +76,8 @@ fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
 }
 
-/// Finds the end record in `tail`, the last bytes of an archive that starts
-/// `tail_start` bytes into the file.
+/// Finds the end record in `tail`, the last bytes of an archive, which
+/// start `tail_start` bytes into the file.
 pub(crate) fn parse_end_record(tail: &[u8], tail_start: u64) -> Result<EndRecord, ZipFormatError> {
     let position = find_eocd(tail).ok_or_else(|| invalid("no end-of-central-directory record"))?;
     let eocd = &tail[position..];

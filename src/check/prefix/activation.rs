@@ -1,5 +1,5 @@
 //! The activation environment that `envlock install` writes to
-//! `etc/envlock/activate.sh`: `export NAME="value"` lines that replace
+//! `etc/envlock/activate.sh`: `export NAME=value` lines that replace
 //! conda activation in the image.
 
 use std::collections::BTreeMap;
@@ -10,52 +10,94 @@ use super::{CheckStatus, PrefixCheck};
 /// The activation script, relative to the prefix.
 pub const ACTIVATION_SCRIPT: &str = "etc/envlock/activate.sh";
 
-/// Reads the `export` lines of a shell script. Values may be double-quoted
-/// (with `$NAME` and `${NAME}` expanded from earlier exports; unknown
-/// names stay as written), single-quoted (literal) or bare. Other lines are
-/// ignored.
+/// Reads the `export NAME=WORD` lines of a POSIX shell script and ignores
+/// other lines. A word may join single-quoted (literal), double-quoted and
+/// bare parts, as in `'it'\''s'`. `$NAME`, `${NAME}` and `${NAME:-default}`
+/// expand from earlier exports, and unknown names stay as written.
 pub fn parse_exports(text: &str) -> BTreeMap<String, String> {
     let mut exports = BTreeMap::new();
     for line in text.lines() {
         let Some(assignment) = line.trim().strip_prefix("export ") else { continue };
-        let Some((name, raw)) = assignment.trim().split_once('=') else { continue };
+        let Some((name, word)) = assignment.trim_start().split_once('=') else { continue };
         let valid_name = !name.is_empty()
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !name.starts_with(|c: char| c.is_ascii_digit());
-        if !valid_name {
-            continue;
+        if valid_name {
+            let value = parse_word(word, &exports);
+            exports.insert(name.to_string(), value);
         }
-        let value = if let Some(quoted) = raw.strip_prefix('\'') {
-            quoted.split('\'').next().unwrap_or_default().to_string()
-        } else if let Some(quoted) = raw.strip_prefix('"') {
-            expand(quoted.rsplit_once('"').map_or(quoted, |(inside, _)| inside), &exports)
-        } else {
-            expand(raw.split_whitespace().next().unwrap_or_default().trim_end_matches(';'), &exports)
-        };
-        exports.insert(name.to_string(), value);
     }
     exports
 }
 
-/// Expands `$NAME` and `${NAME}` from `known`.
+/// Reads one shell word from the start of `text`.
+fn parse_word(text: &str, known: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => out.extend(chars.by_ref().take_while(|&c| c != '\'')),
+            '"' => {
+                let mut quoted = String::new();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' if matches!(chars.peek(), Some('"' | '\\' | '$' | '`')) => {
+                            // An escaped `$` must not expand: keep it apart from `quoted`.
+                            out.push_str(&expand(&quoted, known));
+                            quoted.clear();
+                            out.extend(chars.next());
+                        }
+                        c => quoted.push(c),
+                    }
+                }
+                out.push_str(&expand(&quoted, known));
+            }
+            '\\' => out.extend(chars.next()),
+            c if c.is_whitespace() || c == ';' => break,
+            c => {
+                let mut bare = String::from(c);
+                while let Some(&next) = chars.peek() {
+                    if next.is_whitespace() || matches!(next, ';' | '\'' | '"' | '\\') {
+                        break;
+                    }
+                    bare.push(next);
+                    chars.next();
+                }
+                out.push_str(&expand(&bare, known));
+            }
+        }
+    }
+    out
+}
+
+/// Expands `$NAME`, `${NAME}` and `${NAME:-default}` from `known`.
 fn expand(text: &str, known: &BTreeMap<String, String>) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..at]);
         let after = &rest[at + 1..];
-        let (name, consumed) = if let Some(braced) = after.strip_prefix('{') {
+        let (name, fallback, consumed) = if let Some(braced) = after.strip_prefix('{') {
             match braced.find('}') {
-                Some(end) => (&braced[..end], end + 2),
-                None => ("", 0),
+                Some(end) => {
+                    let inner = &braced[..end];
+                    let (name, fallback) = match inner.split_once(":-") {
+                        Some((name, fallback)) => (name, Some(fallback)),
+                        None => (inner, None),
+                    };
+                    (name, fallback, end + 2)
+                }
+                None => ("", None, 0),
             }
         } else {
             let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
-            (&after[..end], end)
+            (&after[..end], None, end)
         };
-        match known.get(name) {
-            Some(value) if !name.is_empty() => out.push_str(value),
-            _ => out.push_str(&rest[at..at + 1 + consumed]),
+        match (known.get(name).filter(|_| !name.is_empty()), fallback) {
+            (Some(value), _) => out.push_str(value),
+            (None, Some(fallback)) => out.push_str(fallback),
+            (None, None) => out.push_str(&rest[at..at + 1 + consumed]),
         }
         rest = &after[consumed..];
     }
@@ -63,7 +105,7 @@ fn expand(text: &str, known: &BTreeMap<String, String>) -> String {
     out
 }
 
-/// What the checks need to know about the prefix.
+/// Facts about the prefix that the activation checks use.
 pub struct ActivationContext<'a> {
     /// The run-time and on-disk locations.
     pub paths: &'a RuntimePaths,
@@ -176,5 +218,14 @@ mod tests {
         assert_eq!(exports["LITERAL"], "$CONDA_PREFIX");
         assert_eq!(exports["PATH"], "/opt/env/bin:$PATH");
         assert_eq!(exports.len(), 5);
+    }
+
+    #[test]
+    fn single_quoted_words_as_envlock_install_writes_them() {
+        let text = "export PATH='/opt/env/bin':\"${PATH:-/usr/bin:/bin}\"\nexport NOTE='it'\\''s'\nexport XTBPATH='/opt/env/share/xtb'\n";
+        let exports = parse_exports(text);
+        assert_eq!(exports["PATH"], "/opt/env/bin:/usr/bin:/bin");
+        assert_eq!(exports["NOTE"], "it's");
+        assert_eq!(exports["XTBPATH"], "/opt/env/share/xtb");
     }
 }

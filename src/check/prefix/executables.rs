@@ -33,7 +33,7 @@ pub fn expected_machine(platform: Subdir) -> Option<u16> {
     }
 }
 
-/// A readable name for an `e_machine` value.
+/// Returns a readable name for an `e_machine` value.
 pub fn machine_name(machine: u16) -> String {
     match machine {
         EM_X86_64 => "x86_64".to_string(),
@@ -44,7 +44,7 @@ pub fn machine_name(machine: u16) -> String {
     }
 }
 
-/// What the start of a file says it is.
+/// The kind of a file, from its first bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileKind {
     /// An ELF file with this `e_machine`.

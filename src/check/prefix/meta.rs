@@ -64,8 +64,8 @@ impl InstalledPackage {
         format!("{}-{}-{}", self.name, self.version, self.build)
     }
 
-    /// The package's files as content rules see them, with `present` set
-    /// from the disk. Placeholders come from `paths_data`; a record with
+    /// Returns the package's files for content rules, with `present` set
+    /// from the disk. Placeholders come from `paths_data`, and a record with
     /// only `files` leaves them unknown.
     pub fn file_list(&self, prefix: &Path) -> FileList {
         let files = match &self.paths_data {
@@ -88,7 +88,7 @@ impl InstalledPackage {
         FileList { files }
     }
 
-    /// The installed paths, from `files`, else from `paths_data`.
+    /// Returns the installed paths, from `files`, else from `paths_data`.
     pub fn paths(&self) -> Vec<&str> {
         if !self.files.is_empty() {
             return self.files.iter().map(String::as_str).collect();
@@ -97,7 +97,7 @@ impl InstalledPackage {
     }
 }
 
-/// Whether `relative` exists under `prefix`, as a file, directory or link.
+/// Returns whether `relative` exists under `prefix`, as a file, directory or link.
 fn exists(prefix: &Path, relative: &str) -> bool {
     prefix.join(relative).symlink_metadata().is_ok()
 }

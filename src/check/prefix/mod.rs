@@ -58,7 +58,7 @@ pub enum PrefixError {
     Platform {
         /// The prefix.
         path: PathBuf,
-        /// What the records say.
+        /// The subdirs the records name, or their absence.
         found: String,
     },
 }
@@ -86,11 +86,11 @@ pub enum CheckStatus {
 /// One named check of an installed prefix.
 #[derive(Debug, Clone, Serialize)]
 pub struct PrefixCheck {
-    /// What was checked, such as `etc/default.nwchemrc nwchem_basis_library`.
+    /// The checked item, such as `etc/default.nwchemrc nwchem_basis_library`.
     pub check: String,
     /// The outcome.
     pub status: CheckStatus,
-    /// What was found.
+    /// The finding, in one sentence.
     pub detail: String,
 }
 
@@ -115,7 +115,7 @@ pub struct InstalledContent {
 pub struct PrefixReport {
     /// The checked directory.
     pub prefix: String,
-    /// Where the environment runs.
+    /// The path the environment runs at.
     pub runtime_prefix: String,
     /// The platform the prefix is for.
     pub platform: String,
@@ -137,14 +137,14 @@ pub struct PrefixReport {
     pub passed: bool,
 }
 
-/// What the prefix check needs.
+/// Options of the prefix check.
 #[derive(Debug, Clone)]
 pub struct PrefixCheckOptions {
     /// The installed environment.
     pub directory: PathBuf,
     /// The platform; `None` takes it from the records' subdir.
     pub platform: Option<Subdir>,
-    /// Where the environment runs, when it differs from `directory`.
+    /// The path the environment runs at, when it differs from `directory`.
     pub target_prefix: Option<PathBuf>,
 }
 
@@ -206,7 +206,7 @@ pub fn check_prefix(options: &PrefixCheckOptions, rules: &[ContentRule], rules_f
     Ok(report)
 }
 
-/// The single non-noarch subdir of the records.
+/// Returns the single non-noarch subdir of the records.
 fn infer_platform(directory: &Path, packages: &[InstalledPackage]) -> Result<Subdir, PrefixError> {
     let subdirs: BTreeSet<&str> = packages.iter().filter_map(|p| p.subdir.as_deref()).filter(|s| *s != "noarch").collect();
     let error = |found: String| PrefixError::Platform { path: directory.to_path_buf(), found };

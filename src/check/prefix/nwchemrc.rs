@@ -25,7 +25,7 @@ pub fn check(paths: &RuntimePaths) -> Vec<PrefixCheck> {
         Ok(text) => text,
         Err(error) => {
             let detail = format!("{NWCHEMRC} cannot be read: {error}");
-            return vec![PrefixCheck::new(format!("{NWCHEMRC}"), CheckStatus::Failed, detail)];
+            return vec![PrefixCheck::new(NWCHEMRC, CheckStatus::Failed, detail)];
         }
     };
     LIBRARY_KEYS

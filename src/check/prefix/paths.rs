@@ -1,5 +1,5 @@
-//! Paths as the installed environment sees them at run time, mapped to the
-//! directory being checked.
+//! Run-time paths of the installed environment, mapped to the directory
+//! being checked.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// the placeholder of old packages (`/opt/anaconda1anaconda2anaconda3`).
 const BUILD_PATH_MARKERS: &[&str] = &["_placehold", "/feedstock_root/build_artifacts/", "/opt/anaconda1anaconda2anaconda3"];
 
-/// Whether `path` contains a conda build prefix.
+/// Returns whether `path` contains a conda build prefix.
 pub fn looks_like_build_path(path: &str) -> bool {
     BUILD_PATH_MARKERS.iter().any(|marker| path.contains(marker))
 }
@@ -18,8 +18,8 @@ pub fn looks_like_build_path(path: &str) -> bool {
 pub struct RuntimePaths {
     /// The directory being checked (absolute).
     pub directory: PathBuf,
-    /// Where the environment runs: `--target-prefix`, else `CONDA_PREFIX`
-    /// from the activation script, else [`Self::directory`].
+    /// The path the environment runs at: `--target-prefix`, else
+    /// `CONDA_PREFIX` from the activation script, else [`Self::directory`].
     pub runtime: PathBuf,
 }
 

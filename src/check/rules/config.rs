@@ -61,7 +61,7 @@ pub enum RuleConfigError {
         path: PathBuf,
         /// The 1-based line of the `[[rule]]` table.
         line: usize,
-        /// What is wrong.
+        /// The problem, in one sentence.
         message: String,
     },
 }
@@ -189,7 +189,7 @@ fn build_rule(raw: RawRule, path: &Path, line: usize) -> Result<ContentRule, Rul
         .with_origin(RuleOrigin::File { path: path.to_path_buf(), line }))
 }
 
-/// The 1-based line of byte offset `offset` in `text`.
+/// Returns the 1-based line of byte offset `offset` in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1

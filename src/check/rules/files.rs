@@ -2,7 +2,7 @@
 
 use rattler_conda_types::package::{FileMode, PathType, PathsJson};
 
-/// What a file list records about a file's prefix placeholder.
+/// The prefix placeholder of a file, as far as the file list records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrefixInfo {
     /// The source does not record placeholders (a plain path list).
@@ -23,7 +23,7 @@ pub enum PrefixInfo {
 }
 
 impl PrefixInfo {
-    /// The placeholder, if the file has one.
+    /// Returns the placeholder, if the file has one.
     pub fn placeholder(&self) -> Option<&str> {
         match self {
             PrefixInfo::Text { placeholder } | PrefixInfo::Binary { placeholder } => Some(placeholder),

@@ -28,7 +28,7 @@ const MATCH_OPTIONS: glob::MatchOptions = glob::MatchOptions {
     require_literal_leading_dot: false,
 };
 
-/// How an unmet rule affects the outcome of `envlock check`.
+/// The effect of an unmet rule on the outcome of `envlock check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleLevel {
@@ -39,7 +39,7 @@ pub enum RuleLevel {
     Warning,
 }
 
-/// Where a rule was defined.
+/// The place a rule was defined.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum RuleOrigin {
@@ -70,9 +70,9 @@ pub struct ContentRule {
     pub text_prefix: bool,
     /// Whether an unmet rule fails the check or only warns.
     pub level: RuleLevel,
-    /// Why the files are needed; shown with every failure.
+    /// The reason the files are needed; shown with every failure.
     pub reason: String,
-    /// Where the rule was defined.
+    /// The place the rule was defined.
     pub origin: RuleOrigin,
 }
 
@@ -124,7 +124,7 @@ impl ContentRule {
         self
     }
 
-    /// Whether `path` (relative to the prefix, `/`-separated) matches the rule's glob.
+    /// Returns whether `path` (relative to the prefix, `/`-separated) matches the rule's glob.
     pub fn matches(&self, path: &str) -> bool {
         self.pattern.matches_with(path, MATCH_OPTIONS)
     }
@@ -229,14 +229,14 @@ pub struct RuleResult {
     pub status: RuleStatus,
     /// The number of present files that match the glob.
     pub matched: usize,
-    /// What was found, in one sentence.
+    /// The finding, in one sentence.
     pub detail: String,
-    /// Why the rule exists.
+    /// The reason for the rule.
     pub reason: String,
 }
 
 impl RuleResult {
-    /// Whether this result fails the check: an error-level rule that is not met.
+    /// Returns whether this result fails the check: an error-level rule that is not met.
     pub fn is_failure(&self) -> bool {
         self.status == RuleStatus::Failed && self.level == RuleLevel::Error
     }
@@ -255,7 +255,7 @@ pub fn effective_rules(builtin: Vec<ContentRule>, config: Option<&RuleConfig>) -
     rules
 }
 
-/// The package names that at least one rule checks, sorted and without duplicates.
+/// Returns the package names that at least one rule checks, sorted and without duplicates.
 pub fn rule_packages(rules: &[ContentRule]) -> Vec<PackageName> {
     let mut names: Vec<PackageName> = rules.iter().map(|r| r.package.clone()).collect();
     names.sort();

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
 use pep440_rs::VersionSpecifiers;
 use serde::Deserialize;
 use url::Url;
@@ -32,6 +33,8 @@ struct RawFile {
     data_dist_info_metadata: Option<MetadataFlag>,
     #[serde(default)]
     yanked: Option<Yanked>,
+    #[serde(default, rename = "upload-time")]
+    upload_time: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +63,8 @@ pub(crate) struct WheelFile {
     /// `None` when the index gives none.
     pub(crate) metadata: Option<Option<String>>,
     pub(crate) yanked: bool,
+    /// The PEP 700 upload time, when the index gives one.
+    pub(crate) upload_time: Option<DateTime<Utc>>,
 }
 
 /// The files of a project page: its wheels and the versions of its other
@@ -108,6 +113,11 @@ impl RawProjectPage {
                 }
                 None => false,
             };
+            let upload_time = raw
+                .upload_time
+                .as_deref()
+                .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+                .map(|time| time.with_timezone(&Utc));
             files.wheels.push(WheelFile {
                 filename,
                 raw_filename: raw.filename,
@@ -116,6 +126,7 @@ impl RawProjectPage {
                 requires_python,
                 metadata,
                 yanked,
+                upload_time,
             });
         }
         files
@@ -155,15 +166,18 @@ mod tests {
             "files": [
                 {"filename": "demo-1.0-py3-none-any.whl", "url": "../../files/demo-1.0-py3-none-any.whl",
                  "hashes": {"sha256": "AB"}, "requires-python": ">=3.8",
-                 "core-metadata": {"sha256": "CD"}, "data-dist-info-metadata": {"sha256": "CD"}, "yanked": false},
+                 "core-metadata": {"sha256": "CD"}, "data-dist-info-metadata": {"sha256": "CD"}, "yanked": false,
+                 "upload-time": "2024-05-01T10:20:30.123456Z"},
                 {"filename": "demo-0.9-py3-none-any.whl", "url": "https://files.example/demo-0.9-py3-none-any.whl",
                  "hashes": {}, "yanked": "broken"},
                 {"filename": "demo-0.8.tar.gz", "url": "x", "hashes": {"sha256": "EF"}}
             ]
         }"#;
+
         let raw: RawProjectPage = serde_json::from_str(page).unwrap();
         let base = Url::parse("https://index.example/simple/demo/").unwrap();
         let files = raw.into_files(&base);
+
         assert_eq!(files.wheels.len(), 1);
         let wheel = &files.wheels[0];
         assert_eq!(
@@ -172,6 +186,10 @@ mod tests {
         );
         assert_eq!(wheel.sha256, "ab");
         assert_eq!(wheel.metadata, Some(Some("cd".to_string())));
+        assert_eq!(
+            wheel.upload_time.unwrap().to_rfc3339(),
+            "2024-05-01T10:20:30.123456+00:00"
+        );
         assert_eq!(files.other_files.len(), 1);
         assert_eq!(files.other_files[0].0.to_string(), "0.8");
     }

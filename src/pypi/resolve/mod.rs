@@ -6,6 +6,7 @@ mod provider;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use pep440_rs::Version;
 use pubgrub::{DefaultStringReporter, PubGrubError, Reporter};
 use reqwest_middleware::ClientWithMiddleware;
@@ -99,6 +100,7 @@ pub struct ResolveOptions {
     cache_dir: PathBuf,
     offline: bool,
     client: Option<ClientWithMiddleware>,
+    exclude_newer: Option<DateTime<Utc>>,
 }
 
 impl ResolveOptions {
@@ -109,6 +111,7 @@ impl ResolveOptions {
             cache_dir: cache_dir.into(),
             offline: false,
             client: None,
+            exclude_newer: None,
         }
     }
 
@@ -116,6 +119,14 @@ impl ResolveOptions {
     /// metadata file is then an error.
     pub fn with_offline(mut self, offline: bool) -> Self {
         self.offline = offline;
+        self
+    }
+
+    /// Ignores wheels uploaded after `cutoff` (PEP 700 `upload-time`), like
+    /// uv's `--exclude-newer`. Wheels whose index gives no upload time are
+    /// ignored too while a cutoff is set.
+    pub fn with_exclude_newer(mut self, cutoff: DateTime<Utc>) -> Self {
+        self.exclude_newer = Some(cutoff);
         self
     }
 
@@ -168,6 +179,7 @@ pub async fn resolve(
             .collect(),
         provided: provided.clone(),
         allow_all_prereleases: section.allows_prereleases(),
+        exclude_newer: options.exclude_newer,
     };
     let provider = Provider::new(tokio::runtime::Handle::current(), client.clone(), input);
 

@@ -75,6 +75,7 @@ pub(crate) struct ProviderInput {
     pub(crate) root: Vec<Requirement>,
     pub(crate) provided: CondaProvided,
     pub(crate) allow_all_prereleases: bool,
+    pub(crate) exclude_newer: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub(crate) struct Provider {
@@ -176,7 +177,18 @@ impl Provider {
         range: &Ranges<Version>,
     ) -> Option<Version> {
         let mut by_version: BTreeMap<&Version, Vec<&WheelFile>> = BTreeMap::new();
-        for wheel in &project.files.wheels {
+        let uploaded_in_time =
+            |wheel: &WheelFile| match (self.input.exclude_newer, wheel.upload_time) {
+                (None, _) => true,
+                (Some(cutoff), Some(uploaded)) => uploaded <= cutoff,
+                (Some(_), None) => false,
+            };
+        for wheel in project
+            .files
+            .wheels
+            .iter()
+            .filter(|wheel| uploaded_in_time(wheel))
+        {
             by_version
                 .entry(&wheel.filename.version)
                 .or_default()

@@ -66,6 +66,8 @@ struct Shared {
     last_activity: Mutex<Instant>,
     faults: Mutex<Vec<FaultRule>>,
     requests: Mutex<Vec<RequestRecord>>,
+    /// Connections accepted whose request is not logged yet.
+    in_flight: std::sync::atomic::AtomicUsize,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -127,6 +129,7 @@ impl ChannelServer {
             last_activity: Mutex::new(Instant::now()),
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
         });
         let loop_shared = Arc::clone(&shared);
         let accept_thread = std::thread::Builder::new()
@@ -206,7 +209,15 @@ impl ChannelServer {
     }
 
     /// Returns the logged requests, oldest first.
+    ///
+    /// A response is logged after its last byte is written, which can be
+    /// after the client has read it; so this waits (up to two seconds) for
+    /// connections that are still being logged.
     pub fn requests(&self) -> Vec<RequestRecord> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while self.shared.in_flight.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         lock(&self.shared.requests).clone()
     }
 
@@ -248,6 +259,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         match listener.accept() {
             Ok((stream, _peer)) => {
                 shared.touch();
+                shared.in_flight.fetch_add(1, Ordering::SeqCst);
                 spawn_connection(stream, Arc::clone(&shared));
             }
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
@@ -264,10 +276,15 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 fn spawn_connection(stream: TcpStream, shared: Arc<Shared>) {
+    let on_error = Arc::clone(&shared);
     let spawned = std::thread::Builder::new()
         .name("standin-server-connection".into())
-        .spawn(move || respond::handle_connection(stream, &shared));
+        .spawn(move || {
+            respond::handle_connection(stream, &shared);
+            shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        });
     if let Err(error) = spawned {
+        on_error.in_flight.fetch_sub(1, Ordering::SeqCst);
         tracing::warn!(%error, "starting a connection thread failed; connection dropped");
     }
 }
