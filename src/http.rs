@@ -1,6 +1,7 @@
 //! The HTTP client shared by every network operation.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use rattler_networking::AuthenticationMiddleware;
 use reqwest_middleware::ClientWithMiddleware;
@@ -12,6 +13,13 @@ pub enum ClientError {
     #[error("failed to read credentials: {0}")]
     #[diagnostic(help("check RATTLER_AUTH_FILE and ~/.netrc"))]
     Credentials(String),
+    /// `ENVLOCK_HTTP_TIMEOUT` is not a positive number of seconds.
+    #[error("invalid {READ_TIMEOUT_VARIABLE} '{value}': expected a positive number of seconds")]
+    #[diagnostic(help("for example ENVLOCK_HTTP_TIMEOUT=120, or unset it for the default of 60 seconds"))]
+    InvalidTimeout {
+        /// The value as set.
+        value: String,
+    },
     /// reqwest could not build a client.
     #[error("failed to build the HTTP client: {0}")]
     Build(String),
@@ -20,7 +28,7 @@ pub enum ClientError {
 impl crate::exit_code::Classify for ClientError {
     fn exit_class(&self) -> crate::exit_code::ExitClass {
         match self {
-            ClientError::Credentials(_) => crate::exit_code::ExitClass::Input,
+            ClientError::Credentials(_) | ClientError::InvalidTimeout { .. } => crate::exit_code::ExitClass::Input,
             ClientError::Build(_) => crate::exit_code::ExitClass::Internal,
         }
     }
@@ -33,8 +41,19 @@ impl crate::exit_code::Classify for ClientError {
 /// `ca-certificates`, and then the system verifier cannot start; envlock
 /// falls back to the Mozilla roots bundled in the binary (webpki-root-certs)
 /// and logs that it did.
+///
+/// Every request is bounded in time: [`CONNECT_TIMEOUT`] to connect, and
+/// [`read_timeout`] without receiving a byte (while waiting for the headers
+/// or for the next part of the body). Transient failures are retried by
+/// [`crate::http_retry::RetryMiddleware`].
 pub fn client() -> Result<ClientWithMiddleware, ClientError> {
-    let builder = || reqwest::Client::builder().user_agent(concat!("envlock/", env!("CARGO_PKG_VERSION")));
+    let read_timeout = read_timeout()?;
+    let builder = || {
+        reqwest::Client::builder()
+            .user_agent(concat!("envlock/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(read_timeout)
+    };
     let inner = match builder().build() {
         Ok(client) => client,
         Err(error) => {
@@ -50,7 +69,28 @@ pub fn client() -> Result<ClientWithMiddleware, ClientError> {
     };
     let auth = AuthenticationMiddleware::from_env_and_defaults()
         .map_err(|e| ClientError::Credentials(e.to_string()))?;
+    // The retry middleware comes after authentication, so every attempt
+    // carries the credentials.
     Ok(reqwest_middleware::ClientBuilder::new(inner)
         .with_arc(Arc::new(auth))
+        .with(crate::http_retry::RetryMiddleware::default())
         .build())
+}
+
+/// Time allowed to open a connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default time allowed without receiving any data on a connection.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The environment variable that overrides [`DEFAULT_READ_TIMEOUT`], in seconds.
+pub const READ_TIMEOUT_VARIABLE: &str = "ENVLOCK_HTTP_TIMEOUT";
+
+/// The read timeout: `ENVLOCK_HTTP_TIMEOUT` seconds when set, else [`DEFAULT_READ_TIMEOUT`].
+fn read_timeout() -> Result<Duration, ClientError> {
+    let Ok(value) = std::env::var(READ_TIMEOUT_VARIABLE) else { return Ok(DEFAULT_READ_TIMEOUT) };
+    match value.trim().parse::<u64>() {
+        Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
+        _ => Err(ClientError::InvalidTimeout { value }),
+    }
 }

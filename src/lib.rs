@@ -8,6 +8,7 @@ pub mod diff;
 pub mod envfile;
 pub mod exit_code;
 pub mod http;
+pub mod http_retry;
 pub mod install;
 pub mod lock;
 pub mod printer;

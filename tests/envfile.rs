@@ -740,9 +740,17 @@ fn byte_order_mark_is_skipped() {
 
 #[test]
 fn block_scalar_comment_is_content() {
-    let source = "variables:\n  NOTE: |\n    keep  # [linux]\ndependencies:\n  - python\n";
+    let source = "variables:\n  NOTE: >-\n    keep  # [linux]\ndependencies:\n  - python\n";
     let env = parse(source).unwrap();
-    assert_eq!(env.variables["NOTE"], "keep  # [linux]\n");
+    assert_eq!(env.variables["NOTE"], "keep  # [linux]");
+}
+
+#[test]
+fn multiline_variable_is_rejected() {
+    let source = "variables:\n  NOTE: |\n    one\n    two\ndependencies:\n  - python\n";
+    let error = parse(source).unwrap_err();
+    assert!(error.to_string().contains("NOTE"), "{error}");
+    assert_eq!(error.line(), Some(2));
 }
 
 #[test]

@@ -274,3 +274,30 @@ fn kill_during_linking(dir: &Path, staging: &Path) -> bool {
     let _ = std::fs::remove_dir_all(dir.join("env"));
     false
 }
+
+#[test]
+fn pip_wheels_reinstall_offline() {
+    let dir = test_dir("install-pip-offline");
+    std::fs::write(
+        dir.join("env.yaml"),
+        "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - tqdm>=4.67.1\n    - orjson>=3.11.5\n",
+    )
+    .unwrap();
+    let mirror = worker_mirror();
+    assert_exit(&envlock(&dir, &["solve", "-f", "env.yaml", "-p", "linux-64", "--mirror", &mirror, "--cache-dir", "cache"]), 0);
+    assert_exit(&envlock(&dir, &["install", "locks/env.lock", "--prefix", "env", "--mirror", &mirror, "--cache-dir", "cache", "--copy"]), 0);
+    let site = dir.join("env/lib/python3.11/site-packages");
+    assert!(site.join("tqdm").is_dir(), "tqdm is not installed");
+    let dist_info = std::fs::read_dir(&site).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains("orjson-") && p.to_string_lossy().ends_with(".dist-info")).unwrap();
+    assert_eq!(std::fs::read_to_string(dist_info.join("INSTALLER")).unwrap().trim(), "envlock");
+    assert!(dist_info.join("RECORD").is_file());
+    let shebang = std::fs::read_to_string(dir.join("env/bin/tqdm")).unwrap();
+    assert!(shebang.starts_with(&format!("#!{}/bin/python", dir.join("env").display())), "{shebang}");
+    assert!(!std::fs::read_dir(&site).unwrap().any(|e| e.unwrap().path().join("__pycache__").exists()), "wheels were byte-compiled");
+
+    let before = snapshot(&dir.join("env"));
+    std::fs::remove_dir_all(dir.join("env")).unwrap();
+    let offline = envlock(&dir, &["install", "locks/env.lock", "--prefix", "env", "--cache-dir", "cache", "--copy", "--offline"]);
+    assert_exit(&offline, 0);
+    assert!(before == snapshot(&dir.join("env")), "the offline re-install differs from the first install");
+}

@@ -114,3 +114,65 @@ fn foreign_root_from_host_runs_nwchem() {
     assert!(!activate.contains(&root.display().to_string()), "the staging root leaked into activate.sh:\n{activate}");
     assert_activation_matters(&root);
 }
+
+/// An environment with a pip section whose wheels import in Debian's CPython.
+const PIP_ENV: &str = "channels: [conda-forge]\nplatforms: [linux-64, linux-aarch64]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - pydantic>=2.12.5\n    - orjson>=3.11.5\n    - huey>=2.6.0\n";
+
+/// Imports the locked wheels with Debian's python3.11 inside `root`.
+///
+/// The stand-in channel's python package has no interpreter, so Debian's
+/// python3.11 (installed into the root by debootstrap) stands in for it,
+/// pointed at the site-packages that envlock installed.
+fn assert_wheels_import(root: &Path) {
+    let output = chroot_env_i(
+        root,
+        &["PYTHONPATH=/opt/env/lib/python3.11/site-packages", "/usr/bin/python3.11", "-c", "import pydantic, orjson, huey; print(orjson.dumps({'ok': pydantic.VERSION}).decode())"],
+    );
+    assert!(output.status.success(), "import failed:\n{}{}", stdout(&output), stderr(&output));
+    assert!(stdout(&output).contains("\"ok\""), "{}", stdout(&output));
+}
+
+#[test]
+fn native_root_pip_wheels_import() {
+    let arch = native_arch();
+    let Some(root) = fresh_root(arch, "pip-native") else { return };
+    let dir = test_dir("rootfs-pip-native");
+    std::fs::write(dir.join("env.yaml"), PIP_ENV).unwrap();
+    assert_exit(&envlock(&dir, &["solve", "-f", "env.yaml", "--mirror", &common::worker_mirror(), "--cache-dir", "cache"]), 0);
+    stage_root(&root, &dir);
+    // The wheels come from PyPI over HTTPS. An image gets its CA bundle from
+    // Debian's ca-certificates; here the host's bundle stands in for it,
+    // because this machine may reach PyPI through a proxy with its own CA.
+    let bundle = Path::new("/etc/ssl/certs/ca-certificates.crt");
+    if bundle.is_file() {
+        std::fs::create_dir_all(root.join("etc/ssl/certs")).unwrap();
+        std::fs::copy(bundle, root.join("etc/ssl/certs/ca-certificates.crt")).unwrap();
+    }
+    let server = ChannelServer::start(common::worker_channel()).expect("start server");
+    let mirror = format!("conda-forge={}", server.url());
+    let output = chroot(&root, &["envlock", "install", "/work/locks/env.lock", "--copy", "--prefix", "/opt/env", "--mirror", &mirror, "--cache-dir", "/var/cache/envlock"]);
+    assert_exit(&output, 0);
+    assert_wheels_import(&root);
+}
+
+#[test]
+fn foreign_root_pip_wheels_import() {
+    let arch = foreign_arch();
+    let Some(root) = fresh_root(arch, "pip-foreign") else { return };
+    let dir = test_dir("rootfs-pip-foreign");
+    std::fs::write(dir.join("env.yaml"), PIP_ENV).unwrap();
+    assert_exit(&envlock(&dir, &["solve", "-f", "env.yaml", "--mirror", &common::worker_mirror(), "--cache-dir", "cache"]), 0);
+    let prefix = root.join("opt/env");
+    let output = envlock(
+        &dir,
+        &["install", "locks/env.lock", "--platform", arch.conda, "--prefix", prefix.to_str().unwrap(), "--target-prefix", "/opt/env", "--mirror", &common::worker_mirror(), "--cache-dir", "cache", "--copy"],
+    );
+    assert_exit(&output, 0);
+    let core = std::fs::read_dir(prefix.join("lib/python3.11/site-packages/pydantic_core"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "so"))
+        .expect("pydantic_core extension module");
+    assert_eq!(programs::elf_machine(&std::fs::read(core).unwrap()), Some(arch.elf_machine), "pydantic_core is not built for {}", arch.debian);
+    assert_wheels_import(&root);
+}

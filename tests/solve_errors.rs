@@ -50,6 +50,8 @@ fn cases() -> Vec<Case> {
         Case { name: "unsatisfiable version", env: Some("channels: [conda-forge]\ndependencies:\n  - python=2.6\n"), args: &[], mirror: true, code: 3, expect: &["python", "linux"] },
         Case { name: "package missing everywhere", env: Some("channels: [conda-forge]\ndependencies:\n  - no-such-package\n"), args: &[], mirror: true, code: 3, expect: &["no-such-package", "no build"] },
         Case { name: "conflicting pins", env: Some("channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - nwchem=7.3.1\n  - python_abi=3.12\n"), args: &[], mirror: true, code: 3, expect: &["cannot be solved"] },
+        Case { name: "noarch target platform", env: Some("channels: [conda-forge]\ndependencies: [python]\n"), args: &["-p", "noarch"], mirror: false, code: 2, expect: &["noarch is not a target platform"] },
+        Case { name: "override for unsolved platform", env: Some("channels: [conda-forge]\ndependencies: [python]\n"), args: &["-p", "linux-64", "--virtual-package", "linux-aarch64:__glibc=2.34"], mirror: false, code: 2, expect: &["linux-aarch64", "not a target platform"] },
         Case { name: "nested list dependency", env: Some("channels: [conda-forge]\ndependencies:\n  - [python]\n"), args: &[], mirror: false, code: 2, expect: &["env.yaml"] },
     ]
 }

@@ -183,7 +183,7 @@ fn check(plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printer) -> 
     for reason in &reasons {
         printer.status(format!("  {reason}"));
     }
-    printer.status("run `envlock solve` to update it");
+    printer.status("run the same `envlock solve` command without --check to update it");
     Ok(ExitClass::LockOutdated)
 }
 

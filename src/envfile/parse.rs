@@ -383,7 +383,7 @@ impl Context<'_> {
                     name: name.as_str().to_string(),
                     reason,
                     src: self.src.clone(),
-                    span,
+                    span: self.text.scalar_span(name),
                 });
             }
             variables.insert(name.as_str().to_string(), text);

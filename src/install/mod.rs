@@ -212,7 +212,7 @@ pub enum InstallError {
     Link { prefix: PathBuf, message: String },
     /// The locked wheels could not be installed.
     #[error("failed to install the locked PyPI packages: {message}")]
-    #[diagnostic(help("a hash mismatch means the wheel is not the one locked; with --offline, run once online with the same --cache-dir"))]
+    #[diagnostic(help("check the network and the index; a hash mismatch means the wheel is not the one locked; with --offline, run once online with the same --cache-dir"))]
     Pip { message: String },
     /// The activation environment could not be computed.
     #[error("failed to compute the activation environment: {message}")]

@@ -49,6 +49,16 @@ impl SolvePlan {
     /// Builds the plan. Fails on a non-empty pip section unless it is ignored.
     pub fn new(env: &EnvironmentFile, options: &PlanOptions) -> Result<Self, PlanError> {
         let platforms = choose_platforms(env, &options.platforms);
+        if platforms.contains(&Subdir::NoArch) {
+            return Err(PlanError::NoarchTarget);
+        }
+        if let Some(unused) = options.virtual_packages.iter().find(|o| !platforms.contains(&o.platform)) {
+            return Err(PlanError::UnusedOverride {
+                platform: unused.platform,
+                name: unused.package.name.as_normalized().to_string(),
+                targets: platforms.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+            });
+        }
 
         let channel_names = channel_names(env);
         let root = env.path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -94,6 +104,21 @@ pub enum PlanError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Channel(#[from] ChannelError),
+    /// `noarch` is not a platform anything runs on.
+    #[error("noarch is not a target platform")]
+    #[diagnostic(help("noarch packages are included for every platform; pass a platform such as linux-64 or linux-aarch64"))]
+    NoarchTarget,
+    /// A `--virtual-package` override names a platform that is not solved.
+    #[error("--virtual-package {platform}:{name} is for {platform}, which is not a target platform ({targets})")]
+    #[diagnostic(help("add -p {platform}, or drop the override"))]
+    UnusedOverride {
+        /// The override's platform.
+        platform: Subdir,
+        /// The virtual package.
+        name: String,
+        /// The target platforms.
+        targets: String,
+    },
 }
 
 fn choose_platforms(env: &EnvironmentFile, requested: &[Subdir]) -> Vec<Subdir> {

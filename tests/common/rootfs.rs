@@ -1,6 +1,6 @@
 //! Debian roots for install tests: `debootstrap --variant=minbase bookworm`
-//! for amd64 and arm64, cached under Cargo's target directory and copied
-//! fresh for each test.
+//! (plus Debian's python3.11) for amd64 and arm64, cached under Cargo's
+//! target directory and copied fresh for each test.
 //!
 //! These tests need root, debootstrap, and for arm64 qemu-user-static with
 //! binfmt_misc. When `ENVLOCK_REQUIRE_ROOTFS=1` (set by `.ci/run`) a missing
@@ -89,7 +89,10 @@ pub fn fresh_root(arch: Arch, test_name: &str) -> Option<PathBuf> {
 fn cached_root(arch: &str) -> Option<PathBuf> {
     let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("..").join("rootfs-cache");
-    let root = base.join(format!("bookworm-{arch}"));
+    // Debian's python3.11 is in the roots because the stand-in channel's
+    // python package has no interpreter; the PyPI tests import the locked
+    // wheels with it.
+    let root = base.join(format!("bookworm-{arch}-python3.11"));
     if root.join(".complete").is_file() {
         return Some(root);
     }
@@ -97,7 +100,7 @@ fn cached_root(arch: &str) -> Option<PathBuf> {
     std::fs::create_dir_all(&base).unwrap();
     eprintln!("creating the Debian bookworm {arch} root in {} (debootstrap)", root.display());
     let output = Command::new("debootstrap")
-        .args(["--variant=minbase", &format!("--arch={arch}"), "bookworm"])
+        .args(["--variant=minbase", "--include=python3.11", &format!("--arch={arch}"), "bookworm"])
         .arg(&root)
         .arg("http://deb.debian.org/debian")
         .output()
