@@ -301,3 +301,93 @@ fn pip_wheels_reinstall_offline() {
     assert_exit(&offline, 0);
     assert!(before == snapshot(&dir.join("env")), "the offline re-install differs from the first install");
 }
+
+#[test]
+fn check_prefix_reports_pypi_packages() {
+    let dir = test_dir("install-check-pypi");
+    std::fs::write(
+        dir.join("env.yaml"),
+        "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - tqdm>=4.67.1\n",
+    )
+    .unwrap();
+    let mirror = worker_mirror();
+    assert_exit(&envlock(&dir, &["solve", "-f", "env.yaml", "-p", "linux-64", "--mirror", &mirror, "--cache-dir", "cache"]), 0);
+    assert_exit(&envlock(&dir, &["install", "locks/env.lock", "--prefix", "env", "--mirror", &mirror, "--cache-dir", "cache", "--copy"]), 0);
+
+    let output = envlock(&dir, &["check", "--prefix", "env", "--format", "json"]);
+    assert_exit(&output, 0);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let pypi = report["pypi"].as_array().unwrap_or_else(|| panic!("no pypi list in {report}"));
+    let tqdm = pypi.iter().find(|d| d["name"] == "tqdm").expect("tqdm is reported");
+    assert_eq!(tqdm["installer"], "envlock");
+
+    let module = dir.join("env/lib/python3.11/site-packages/tqdm/__init__.py");
+    std::fs::remove_file(module).unwrap();
+    let broken = envlock(&dir, &["check", "--prefix", "env"]);
+    assert_exit(&broken, 6);
+    assert!(stderr(&broken).contains("tqdm"), "{}", stderr(&broken));
+}
+
+#[test]
+fn explicit_md5_fragments_install() {
+    let dir = test_dir("install-explicit-md5");
+    solve_worker_in(&dir, &[]);
+    let lock = envlock::lock::ReadLock::from_path(&dir.join(LOCK)).unwrap();
+    let mut text = String::from("# platform: linux-64\n@EXPLICIT\n");
+    for record in lock.records(rattler_conda_types::Subdir::Linux64) {
+        let md5 = record.package_record.md5.expect("md5 in the lock");
+        text.push_str(&format!("{}#{}\n", record.url, hex::encode(md5)));
+    }
+    std::fs::write(dir.join("md5.txt"), text).unwrap();
+    let mirror = worker_mirror();
+    let output = envlock(&dir, &["install", "md5.txt", "--prefix", "env", "--mirror", &mirror, "--cache-dir", "md5-cache", "--copy"]);
+    assert_exit(&output, 0);
+    assert!(dir.join("env/bin/nwchem").is_file());
+}
+
+#[test]
+fn post_link_scripts_are_reported_not_run() {
+    let dir = test_dir("install-post-link");
+    solve_worker_in(&dir, &[]);
+    let output = install(&dir, "env", "cache", &["--format", "json"]);
+    assert_exit(&output, 0);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["post_link_scripts_ran"], false);
+    let scripts = report["post_link_scripts"].as_array().unwrap();
+    assert!(scripts.iter().any(|s| s["package"] == "nwchem"), "{report}");
+    assert!(stderr(&output).contains("not run"), "{}", stderr(&output));
+    assert!(!dir.join("env/.messages.txt").exists(), "a post-link script ran without --run-post-link-scripts");
+
+    let foreign = if cfg!(target_arch = "x86_64") { "linux-aarch64" } else { "linux-64" };
+    let rejected = install(&dir, "env2", "cache", &["--platform", foreign, "--run-post-link-scripts"]);
+    assert_exit(&rejected, 2);
+    assert!(stderr(&rejected).contains("--run-post-link-scripts"), "{}", stderr(&rejected));
+    assert!(!dir.join("env2").exists());
+}
+
+#[test]
+fn shell_hook_prints_three_formats() {
+    let dir = test_dir("install-shell-hook");
+    solve_worker_in(&dir, &[]);
+    assert_exit(&install(&dir, "env", "cache", &[]), 0);
+    let prefix = dir.join("env").display().to_string();
+
+    let sh = envlock(&dir, &["shell-hook", "--prefix", "env"]);
+    assert_exit(&sh, 0);
+    let activate = std::fs::read_to_string(dir.join("env/etc/envlock/activate.sh")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&sh.stdout), activate);
+
+    let json = envlock(&dir, &["shell-hook", "--prefix", "env", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["variables"]["XTBPATH"], format!("{prefix}/share/xtb"));
+    assert_eq!(value["sources"]["NWCHEM_BASIS_LIBRARY"], "envlock default");
+
+    let docker = envlock(&dir, &["shell-hook", "--prefix", "env", "--format", "dockerfile"]);
+    let text = String::from_utf8_lossy(&docker.stdout);
+    assert!(text.lines().any(|l| l == format!("ENV PATH=\"{prefix}/bin:$PATH\"")), "{text}");
+    assert!(text.lines().any(|l| l == format!("ENV NWCHEM_BASIS_LIBRARY=\"{prefix}/share/nwchem/libraries/\"")), "{text}");
+
+    let missing = envlock(&dir, &["shell-hook", "--prefix", "cache"]);
+    assert_exit(&missing, 2);
+    assert!(stderr(&missing).contains("envlock install"), "{}", stderr(&missing));
+}

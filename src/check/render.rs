@@ -135,6 +135,10 @@ pub fn prefix_report(report: &PrefixReport) -> Vec<String> {
         };
         lines.push(format!("  {status} {}: {}", check.check, check.detail));
     }
+    if !report.pypi.is_empty() {
+        let listed: Vec<String> = report.pypi.iter().map(|d| format!("{} {}", d.name, d.version)).collect();
+        lines.push(format!("  PyPI packages ({}): {}", report.pypi.len(), listed.join(", ")));
+    }
     lines.extend(closing_lines(&report.problems, &report.warnings, &report.notes));
     lines
 }

@@ -6,6 +6,7 @@ mod executables;
 mod meta;
 mod nwchemrc;
 mod paths;
+pub mod pypi;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -121,6 +122,8 @@ pub struct PrefixReport {
     pub platform: String,
     /// The number of installed packages.
     pub packages: usize,
+    /// The PyPI distributions in the prefix's site-packages.
+    pub pypi: Vec<pypi::InstalledDistribution>,
     /// The rules file, if one was read.
     pub rules_file: Option<String>,
     /// Content rules per installed package.
@@ -175,6 +178,7 @@ pub fn check_prefix(options: &PrefixCheckOptions, rules: &[ContentRule], rules_f
         runtime_prefix: paths.runtime.display().to_string(),
         platform: platform.to_string(),
         packages: packages.len(),
+        pypi: pypi::installed_distributions(&directory),
         rules_file: rules_file.map(|p| p.display().to_string()),
         content: Vec::new(),
         checks: Vec::new(),
@@ -201,6 +205,17 @@ pub fn check_prefix(options: &PrefixCheckOptions, rules: &[ContentRule], rules_f
         )),
     }
     report.checks.extend(entry_points(&packages, platform, &paths));
+    for distribution in &report.pypi {
+        if !distribution.missing_files.is_empty() {
+            report.problems.push(format!(
+                "PyPI package {} {}: {} file(s) in its RECORD are missing, e.g. {}",
+                distribution.name,
+                distribution.version,
+                distribution.missing_files.len(),
+                distribution.missing_files[0]
+            ));
+        }
+    }
 
     summarize(&mut report);
     Ok(report)
