@@ -231,20 +231,39 @@ pub fn redact_url(url: &Url) -> Url {
     url
 }
 
-/// Masks every URL with credentials inside a free text.
+/// Masks every URL with credentials inside a free text, also where the URL
+/// is wrapped in brackets or quotes or followed by punctuation, as in
+/// reqwest's "error sending request for url (http://...)".
 pub fn redact_text(text: &str) -> String {
-    text.split_inclusive(char::is_whitespace)
-        .map(|word| {
-            let trimmed = word.trim_end();
-            match Url::parse(trimmed) {
-                Ok(url) if url.has_host() => {
-                    let suffix = &word[trimmed.len()..];
-                    format!("{}{suffix}", redact_url(&url))
-                }
-                _ => word.to_string(),
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((start, end)) = next_url_span(rest) {
+        out.push_str(&rest[..start]);
+        let candidate = &rest[start..end];
+        match Url::parse(candidate) {
+            Ok(url) if url.has_host() => out.push_str(redact_url(&url).as_str()),
+            _ => out.push_str(candidate),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The byte range of the next `scheme://...` run in `text`: the scheme
+/// letters before `://`, up to whitespace, a closing bracket or a quote,
+/// without trailing sentence punctuation.
+fn next_url_span(text: &str) -> Option<(usize, usize)> {
+    let separator = text.find("://")?;
+    let start = text[..separator]
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .map_or(0, |index| index + 1);
+    let after = separator + 3;
+    let length = text[after..]
+        .find(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | '}' | '>' | '"' | '\'' | '`'))
+        .unwrap_or(text.len() - after);
+    let end = after + text[after..after + length].trim_end_matches(['.', ',', ';', ':']).len();
+    Some((start, end.max(after)))
 }
 
 #[cfg(test)]
@@ -284,6 +303,17 @@ mod tests {
         assert!(!text.contains("abc"), "{text}");
         assert!(!text.contains("token=1"), "{text}");
         assert!(text.contains("********"));
+    }
+
+    #[test]
+    fn redaction_finds_wrapped_urls() {
+        let text = redact_text("error sending request for url (http://127.0.0.1:1/t/tok-9/x.json): refused");
+        assert!(!text.contains("tok-9"), "{text}");
+        assert!(text.contains("(http://127.0.0.1:1/t/********/x.json): refused"), "{text}");
+        let text = redact_text("fetching 'https://u:pw9@h.invalid/c/?k=v9', then \"file:///tmp/x\".");
+        assert!(!text.contains("pw9") && !text.contains("v9"), "{text}");
+        assert!(text.ends_with("\"file:///tmp/x\"."), "{text}");
+        assert_eq!(redact_text("no url here: a://"), "no url here: a://");
     }
 
     #[test]

@@ -55,6 +55,7 @@ fn diff_classifies_each_change() {
     assert_eq!(kind_of("numpy"), "downgraded");
     assert_eq!(kind_of("openssl"), "rebuilt");
     assert_eq!(kind_of("tqdm"), "upgraded");
+    assert_eq!(kind_of("crest"), "rebuilt", "a new archive hash with the same version and build is a change");
     assert_eq!(kind_of("python"), "", "unchanged packages must not be listed");
     let xtb = changes.iter().find(|c| c["name"] == "xtb").unwrap();
     assert_eq!(xtb["requested"], true);

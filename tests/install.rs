@@ -391,3 +391,27 @@ fn shell_hook_prints_three_formats() {
     assert_exit(&missing, 2);
     assert!(stderr(&missing).contains("envlock install"), "{}", stderr(&missing));
 }
+
+#[test]
+fn reinstall_removes_dropped_wheels() {
+    let dir = test_dir("install-pip-sync");
+    let mirror = worker_mirror();
+    let solve_with = |pip: &str| {
+        std::fs::write(dir.join("env.yaml"), format!("channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n{pip}")).unwrap();
+        assert_exit(&envlock(&dir, &["solve", "-f", "env.yaml", "-p", "linux-64", "--mirror", &mirror, "--cache-dir", "cache"]), 0);
+    };
+    solve_with("    - tqdm>=4.67.1\n    - huey>=2.6.0\n");
+    assert_exit(&envlock(&dir, &["install", "locks/env.lock", "--prefix", "env", "--mirror", &mirror, "--cache-dir", "cache", "--copy"]), 0);
+    let site = dir.join("env/lib/python3.11/site-packages");
+    assert!(site.join("huey").is_dir());
+
+    solve_with("    - tqdm>=4.67.1\n");
+    let output = envlock(&dir, &["install", "locks/env.lock", "--prefix", "env", "--mirror", &mirror, "--cache-dir", "cache", "--copy", "--format", "json"]);
+    assert_exit(&output, 0);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["changed"].as_u64().unwrap() >= 1, "dropping a wheel is a change: {report}");
+    assert!(!site.join("huey").exists(), "huey's files were left in site-packages");
+    assert!(!std::fs::read_dir(&site).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().starts_with("huey-")), "huey's dist-info was left");
+    assert!(site.join("tqdm").is_dir());
+    assert!(dir.join("env/lib/python3.11/site-packages").is_dir());
+}

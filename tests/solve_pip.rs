@@ -116,3 +116,52 @@ fn pip_section_changes_the_content_hash() {
     assert_exit(&changed, 5);
     assert!(stderr(&changed).contains("pip"), "{}", stderr(&changed));
 }
+
+#[test]
+fn requirements_file_change_invalidates_lock() {
+    let dir = test_dir("solve-pip-requirements-file");
+    std::fs::write(dir.join("env.yaml"), "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - -r requirements.txt\n").unwrap();
+    std::fs::write(dir.join("requirements.txt"), "tqdm>=4.67\n").unwrap();
+    let mirror = worker_mirror();
+    assert_exit(&envlock(&dir, &["solve", "-f", "env.yaml", "-p", "linux-64", "--mirror", &mirror, "--cache-dir", "cache"]), 0);
+    assert_exit(&envlock(&dir, &["solve", "-f", "env.yaml", "-p", "linux-64", "--check"]), 0);
+    let header = std::fs::read_to_string(dir.join("locks/env.lock")).unwrap();
+    assert!(header.contains("# envlock-requested linux-64: pip python tqdm"), "requirements-file packages are not marked requested:\n{header}");
+
+    std::fs::write(dir.join("requirements.txt"), "tqdm>=4.67\nhuey>=2.6\n").unwrap();
+    let changed = envlock(&dir, &["solve", "-f", "env.yaml", "-p", "linux-64", "--check"]);
+    assert_exit(&changed, 5);
+    assert!(stderr(&changed).contains("pip"), "{}", stderr(&changed));
+
+    let check = envlock(&dir, &["check", "-f", "env.yaml", "-p", "linux-64", "--mirror", &mirror, "--cache-dir", "cache", "--no-default-requirements", "--require", "python"]);
+    assert!(stderr(&check).contains("out of date"), "check must report the edited requirements file:\n{}", stderr(&check));
+    assert_exit(&envlock(&dir, &["solve", "-f", "env.yaml", "-p", "linux-64", "--mirror", &mirror, "--cache-dir", "cache"]), 0);
+    let fresh = envlock(&dir, &["check", "-f", "env.yaml", "-p", "linux-64", "--mirror", &mirror, "--cache-dir", "cache", "--no-default-requirements", "--require", "python"]);
+    assert!(!stderr(&fresh).contains("out of date"), "check calls a fresh pip lock out of date:\n{}", stderr(&fresh));
+}
+
+#[test]
+fn locked_pypi_versions_are_kept() {
+    let dir = test_dir("solve-pip-keep");
+    let mirror = worker_mirror();
+    let write = |spec: &str| {
+        std::fs::write(dir.join("env.yaml"), format!("channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - {spec}\n")).unwrap();
+    };
+    let solve = |extra: &[&str]| {
+        let mut args = vec!["solve", "-f", "env.yaml", "-p", "linux-64", "--mirror", &mirror, "--cache-dir", "cache"];
+        args.extend_from_slice(extra);
+        assert_exit(&envlock(&dir, &args), 0);
+    };
+    let tqdm = || {
+        let lock = lock(&dir, "env");
+        lock.pypi_packages(Subdir::Linux64).iter().find(|p| p.name().to_string() == "tqdm").map(|p| p.version_string()).unwrap()
+    };
+    write("tqdm==4.67.1");
+    solve(&[]);
+    assert_eq!(tqdm(), "4.67.1");
+    write("tqdm>=4.67.1");
+    solve(&[]);
+    assert_eq!(tqdm(), "4.67.1", "a plain re-solve moved a locked PyPI package");
+    solve(&["--update", "tqdm"]);
+    assert_ne!(tqdm(), "4.67.1", "--update tqdm did not move tqdm");
+}

@@ -44,7 +44,7 @@ fn python39_locks_with_real_hashes() {
         assert!(records.iter().any(|r| r.package_record.name.as_normalized() == "python"
             && r.package_record.version.to_string().starts_with("3.9")));
         for record in records {
-            let key = format!("{}/{}", record.package_record.subdir, record.url.path_segments().unwrap().last().unwrap());
+            let key = format!("{}/{}", record.package_record.subdir, record.url.path_segments().unwrap().next_back().unwrap());
             let expected = real.get(&key).unwrap_or_else(|| panic!("{key} not in the real repodata"));
             let locked = hex::encode(record.package_record.sha256.expect("sha256"));
             assert_eq!(&locked, expected, "{key}");

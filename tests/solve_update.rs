@@ -70,12 +70,12 @@ fn update_moves_only_named_packages() {
 }
 
 #[test]
-fn update_unknown_name_warns() {
+fn update_unknown_name_fails() {
     let dir = test_dir("solve-update-unknown");
     std::fs::write(dir.join("env.yaml"), ENV).unwrap();
     let mirror = format!("conda-forge={}", url::Url::from_directory_path(worker_channel()).unwrap());
     solve(&dir, &mirror, &[]);
     let output = envlock(&dir, &["solve", "-f", "env.yaml", "--mirror", &mirror, "--cache-dir", "cache", "--update", "crset"]);
-    assert_exit(&output, 0);
-    assert!(stderr(&output).contains("no package named crset"), "{}", stderr(&output));
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("no conda or PyPI package named crset"), "{}", stderr(&output));
 }

@@ -171,7 +171,9 @@ pub async fn check_channels(
         platforms: options.platforms.clone(),
         mirrors: options.mirrors.clone(),
         virtual_packages: options.virtual_packages.clone(),
-        ignore_pip: true,
+        // The plan only computes the inputs the lock is compared with; the
+        // pip section is not resolved here.
+        ignore_pip: false,
     };
     let plan = SolvePlan::new(env, &plan_options)?;
     let gateway = solve::build_gateway(&options.cache_dir)?;

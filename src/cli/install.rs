@@ -63,12 +63,18 @@ pub async fn execute(args: Args, printer: Printer) -> CommandResult {
     let report = install::install(&input, &options).await.map_err(CommandError::classified)?;
 
     if report.changed == 0 {
-        printer.status(format!("{} is up to date ({} packages, {})", report.prefix, report.packages, report.platform));
+        printer.status(format!(
+            "{} is up to date ({} conda and {} PyPI packages, {})",
+            report.prefix, report.packages, report.pypi_packages, report.platform
+        ));
     } else {
         printer.status(format!(
-            "installed {} packages for {} into {} (runs from {}), {} changed",
-            report.packages, report.platform, report.prefix, report.target_prefix, report.changed
+            "installed {} conda and {} PyPI packages for {} into {} (runs from {}), {} changed",
+            report.packages, report.pypi_packages, report.platform, report.prefix, report.target_prefix, report.changed
         ));
+    }
+    if report.pip_not_locked {
+        printer.warn("the lock was solved with --ignore-pip: its pip requirements are not installed");
     }
     for script in &report.post_link_scripts {
         if report.post_link_scripts_ran {

@@ -106,7 +106,8 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(class) => class.into(),
         Err(error) => {
-            eprintln!("{:?}", error.report);
+            // Error chains from rattler and reqwest can carry a full URL.
+            eprintln!("{}", crate::channels::redact_text(&format!("{:?}", error.report)));
             error.class.into()
         }
     }
@@ -123,11 +124,29 @@ fn init_tracing(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("envlock={level},warn")));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| RedactingStderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .without_time()
         .try_init();
+}
+
+/// Standard error for log lines, with credentials in URLs masked. rattler
+/// logs the URLs it fetches (with a `/t/<token>/` or userinfo) at debug
+/// level, so every line is redacted before it is written.
+struct RedactingStderr;
+
+impl std::io::Write for RedactingStderr {
+    fn write(&mut self, buffer: &[u8]) -> std::io::Result<usize> {
+        // The fmt layer writes one whole event per call, so URLs are not split.
+        let text = String::from_utf8_lossy(buffer);
+        std::io::stderr().write_all(crate::channels::redact_text(&text).as_bytes())?;
+        Ok(buffer.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// The default cache directory: `$ENVLOCK_CACHE_DIR`, else `$XDG_CACHE_HOME/envlock`,

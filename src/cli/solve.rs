@@ -88,16 +88,35 @@ impl UpdatePolicy {
         }
     }
 
+    /// Whether a package of that name may move.
+    fn may_move(&self, name: &str) -> bool {
+        match self {
+            UpdatePolicy::All => true,
+            UpdatePolicy::KeepLocked => false,
+            UpdatePolicy::Packages(names) => names.iter().any(|n| normalize_name(n) == normalize_name(name)),
+        }
+    }
+
+    /// The PyPI versions of `lock` the pip resolver should prefer on `platform`.
+    pub fn preferred_pypi(&self, lock: Option<&ReadLock>, platform: Subdir) -> Vec<(pep508_rs::PackageName, pep440_rs::Version)> {
+        let Some(lock) = lock else { return Vec::new() };
+        lock.pypi_packages(platform)
+            .iter()
+            .filter(|package| !self.may_move(package.name().as_ref()))
+            .filter_map(|package| Some((package.name().clone(), package.version()?.clone())))
+            .collect()
+    }
+
     /// The records of `lock` the solver should prefer on `platform`.
     pub fn preferred(&self, lock: Option<&ReadLock>, platform: Subdir) -> Vec<rattler_conda_types::RepoDataRecord> {
         let Some(lock) = lock else { return Vec::new() };
         match self {
             UpdatePolicy::All => Vec::new(),
             UpdatePolicy::KeepLocked => lock.records(platform),
-            UpdatePolicy::Packages(names) => lock
+            UpdatePolicy::Packages(_) => lock
                 .records(platform)
                 .into_iter()
-                .filter(|record| !names.iter().any(|name| name == record.package_record.name.as_normalized()))
+                .filter(|record| !self.may_move(record.package_record.name.as_normalized()))
                 .collect(),
         }
     }
@@ -187,12 +206,19 @@ fn check(plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printer) -> 
     Ok(ExitClass::LockOutdated)
 }
 
+/// The locked PyPI versions a new pip resolution should keep.
+struct PipPreferences<'a> {
+    policy: &'a UpdatePolicy,
+    lock: Option<&'a ReadLock>,
+}
+
 /// Locks the pip section of every platform whose inputs say so.
 async fn lock_pip_sections(
     env: &EnvironmentFile,
     plan: &SolvePlan,
     solutions: &[PlatformSolution],
     cache_dir: &Path,
+    preferences: &PipPreferences<'_>,
     reporter: &dyn crate::reporter::Reporter,
 ) -> Result<Vec<PipSolution>, CommandError> {
     let mut locked = Vec::new();
@@ -207,6 +233,7 @@ async fn lock_pip_sections(
             records: &solution.records,
             virtual_packages: &virtual_packages,
             cache_dir,
+            preferred: preferences.policy.preferred_pypi(preferences.lock, solution.platform),
         };
         reporter.on_step_start(&format!("resolving the pip section for {}", solution.platform));
         let result = lock_pip(&request).await;
@@ -225,19 +252,15 @@ async fn write(env: &EnvironmentFile, plan: &SolvePlan, paths: &LockPaths, args:
     let existing = read_existing_lock(&paths.lock, &args.file).map_err(|e| CommandError::new(ExitClass::Input, e))?;
     let policy = UpdatePolicy::from_arg(args.update.as_ref());
     if let (UpdatePolicy::Packages(names), Some(lock)) = (&policy, &existing) {
-        for name in names {
-            let known = plan.platforms.iter().any(|p| lock.records(*p).iter().any(|r| r.package_record.name.as_normalized() == name));
-            if !known {
-                printer.warn(format!("--update {name}: the lock has no package named {name}"));
-            }
-        }
+        check_update_names(names, lock, &plan.platforms, &paths.lock)?;
     }
     let requests = plan.requests(|platform| policy.preferred(existing.as_ref(), platform));
     let solutions = solve::solve_platforms(&gateway, &plan.channels, &plan.virtual_packages, &requests, reporter.as_ref())
         .await
         .map_err(CommandError::classified)?;
 
-    let pip = lock_pip_sections(env, plan, &solutions, &cache_dir, reporter.as_ref()).await?;
+    let pip_preferences = PipPreferences { policy: &policy, lock: existing.as_ref() };
+    let pip = lock_pip_sections(env, plan, &solutions, &cache_dir, &pip_preferences, reporter.as_ref()).await?;
     let contents = LockContents {
         channels: &plan.channels,
         solutions: &solutions,
@@ -260,6 +283,37 @@ async fn write(env: &EnvironmentFile, plan: &SolvePlan, paths: &LockPaths, args:
     let summary = summarize(plan, &solutions, &pip, paths);
     print_summary(&summary, printer, args.format);
     Ok(ExitClass::Success)
+}
+
+/// `--update NAME` for a name the lock does not have.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("--update {name}: {} has no conda or PyPI package named {name}", lock.display())]
+#[diagnostic(help("check the spelling; `envlock solve --update` without names updates everything"))]
+pub struct UnknownUpdateName {
+    /// The name given.
+    pub name: String,
+    /// The lock.
+    pub lock: PathBuf,
+}
+
+/// Normalises a package name for comparison (PEP 503 style: lowercase, `-`).
+fn normalize_name(name: &str) -> String {
+    name.to_lowercase().replace(['_', '.'], "-")
+}
+
+fn check_update_names(names: &[String], lock: &ReadLock, platforms: &[Subdir], path: &Path) -> Result<(), CommandError> {
+    for name in names {
+        let wanted = normalize_name(name);
+        let known = platforms.iter().any(|p| {
+            lock.records(*p).iter().any(|r| normalize_name(r.package_record.name.as_normalized()) == wanted)
+                || lock.pypi_packages(*p).iter().any(|w| normalize_name(w.name().as_ref()) == wanted)
+        });
+        if !known {
+            let error = UnknownUpdateName { name: name.clone(), lock: path.to_path_buf() };
+            return Err(CommandError::new(ExitClass::Input, error));
+        }
+    }
+    Ok(())
 }
 
 /// A `--lockfile` path that holds something other than a lock.

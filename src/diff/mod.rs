@@ -34,7 +34,7 @@ pub enum ChangeKind {
     Upgraded,
     /// A lower version in the new lock.
     Downgraded,
-    /// The same version with another build (or, for PyPI, another file).
+    /// The same version with another build, file or archive hash.
     Rebuilt,
 }
 
@@ -45,6 +45,9 @@ pub struct PackageVersion {
     pub version: String,
     /// The conda build string, or the wheel file name for PyPI.
     pub build: String,
+    /// The archive's sha256, when the lock records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// One changed package.
@@ -143,12 +146,22 @@ fn packages(lock: &ReadLock, platform: &str) -> BTreeMap<PackageKey, PackageVers
         match package {
             LockedPackage::Conda(conda) => {
                 let Some(record) = conda.record() else { continue };
-                let version = PackageVersion { version: record.version.to_string(), build: record.build.to_string() };
+                let version = PackageVersion {
+                    version: record.version.to_string(),
+                    build: record.build.to_string(),
+                    sha256: record.sha256.map(hex::encode),
+                };
                 out.insert((Ecosystem::Conda, record.name.as_normalized().to_string()), version);
             }
             LockedPackage::Pypi(pypi) => {
                 let file = pypi.location().file_name().unwrap_or_default().to_string();
-                let version = PackageVersion { version: pypi.version_string(), build: file };
+                let sha256 = match pypi {
+                    rattler_lock::PypiPackageData::Distribution(data) => {
+                        data.hash.as_ref().and_then(|h| h.sha256()).map(hex::encode)
+                    }
+                    _ => None,
+                };
+                let version = PackageVersion { version: pypi.version_string(), build: file, sha256 };
                 out.insert((Ecosystem::Pypi, pypi.name().to_string()), version);
             }
         }

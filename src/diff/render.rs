@@ -78,6 +78,9 @@ pub fn text(diff: &LockDiff) -> String {
                 ChangeKind::Rebuilt => "~",
             };
             let versions = match (&change.old, &change.new) {
+                (Some(old), Some(new)) if old.version == new.version && old.build == new.build => {
+                    format!("{}: new archive hash", version_text(Some(new)))
+                }
                 (Some(old), Some(new)) => format!("{} -> {}", version_text(Some(old)), version_text(Some(new))),
                 (old, new) => version_text(old.as_ref().or(new.as_ref())),
             };
@@ -160,7 +163,7 @@ mod tests {
             ecosystem: Ecosystem::Conda,
             change: ChangeKind::Added,
             old: None,
-            new: Some(PackageVersion { version: "1.0".into(), build: "h0_0".into() }),
+            new: Some(PackageVersion { version: "1.0".into(), build: "h0_0".into(), sha256: None }),
             requested: false,
         }
     }

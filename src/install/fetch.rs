@@ -96,6 +96,10 @@ impl Fetcher {
             let url = redact_url(&fetch_url).to_string();
             if message.to_lowercase().contains("hash mismatch") {
                 InstallError::Integrity { package: label, url, message }
+            } else if fetch_url.scheme() == "file" {
+                // A local archive that cannot be read or extracted is a broken
+                // package, not a network failure.
+                InstallError::InvalidPackage { package: label, path: url, reason: format!("cannot be extracted: {message}") }
             } else {
                 InstallError::Fetch { package: label, url, message }
             }

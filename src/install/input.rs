@@ -37,6 +37,8 @@ pub enum InstallSource {
         variables: BTreeMap<String, String>,
         /// The locked wheels of the pip section.
         pypi: Vec<rattler_lock::PypiPackageData>,
+        /// Whether the lock says its pip section was skipped.
+        pip_not_locked: bool,
     },
     /// Entries of an explicit file; their records are read from the archives.
     Explicit {
@@ -91,7 +93,8 @@ pub fn read_source(
         .unwrap_or_default();
     let records = read.records(platform);
     let pypi = read.pypi_packages(platform);
-    Ok((platform, InstallSource::Lock { records, channels, variables: read.header.variables, pypi }))
+    let pip_not_locked = read.header.platforms.get(platform.as_str()).is_some_and(|p| p.pip == "not-locked");
+    Ok((platform, InstallSource::Lock { records, channels, variables: read.header.variables, pypi, pip_not_locked }))
 }
 
 /// The platform of the running system.
@@ -102,7 +105,7 @@ pub fn host_platform() -> Result<Subdir, InstallError> {
 fn looks_explicit(text: &str) -> bool {
     text.lines()
         .map(str::trim)
-        .find(|l| !l.is_empty() && !(l.starts_with('#') && !l.starts_with("# platform:")))
+        .find(|l| !l.is_empty() && (!l.starts_with('#') || l.starts_with("# platform:")))
         .is_some_and(|l| l == "@EXPLICIT" || l.starts_with("# platform:"))
 }
 
@@ -175,6 +178,9 @@ pub fn parse_explicit(
 
 fn parse_entry(line: &str, hashes: HashPolicy) -> Result<ExplicitEntry, String> {
     let mut url = Url::parse(line).map_err(|e| format!("invalid URL '{}': {e}", crate::channels::redact_text(line)))?;
+    if !matches!(url.scheme(), "http" | "https" | "file") {
+        return Err(format!("unsupported URL scheme '{}': use http, https or file", url.scheme()));
+    }
     let fragment = url.fragment().map(str::to_string);
     url.set_fragment(None);
     let identifier = CondaArchiveIdentifier::try_from_url(&url)

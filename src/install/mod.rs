@@ -8,10 +8,13 @@
 //! as it was.
 
 pub mod activation;
+mod cache_lock;
 pub mod fetch;
 pub mod input;
+pub mod pip_sync;
 pub mod post_link;
 pub mod prefix;
+pub mod validate;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -138,8 +141,12 @@ pub struct InstallReport {
     pub target_prefix: String,
     /// The installed platform.
     pub platform: String,
-    /// Number of packages in the environment.
+    /// Number of conda packages in the environment.
     pub packages: usize,
+    /// Number of locked PyPI packages installed.
+    pub pypi_packages: usize,
+    /// Whether the lock records that its pip section was skipped (`--ignore-pip`).
+    pub pip_not_locked: bool,
     /// Packages linked or relinked by this run (0 for a no-op).
     pub changed: usize,
     /// Packages with post-link scripts, and whether they ran.
@@ -192,6 +199,14 @@ pub enum InstallError {
     #[error("{package} from {url} does not match the locked hash: {message}")]
     #[diagnostic(help("the archive on the server is not the one that was locked; re-solve, or check the mirror"))]
     Integrity { package: String, url: String, message: String },
+    /// A package would write outside the prefix.
+    #[error("{package} is unsafe: its path '{path}' is rejected because {reason}")]
+    #[diagnostic(help("the package archive is malformed or hostile; nothing was linked. Remove it from the lock or the channel"))]
+    UnsafePath { package: String, path: String, reason: String },
+    /// A package's metadata disagrees with its contents.
+    #[error("{package} is invalid: '{path}' {reason}")]
+    #[diagnostic(help("the package archive is malformed; nothing was linked. Rebuild the package or remove it from the lock"))]
+    InvalidPackage { package: String, path: String, reason: String },
     /// `--offline` and a package is not cached.
     #[error("{package} is not in the package cache, and --offline forbids downloading it")]
     #[diagnostic(help("run the install once without --offline with the same --cache-dir"))]
@@ -236,7 +251,8 @@ impl Classify for InstallError {
             | ForeignPostLink { .. } | RelativeTargetPrefix { .. } | PrefixTooLong { .. } | Channel(_) => ExitClass::Input,
             Fetch { .. } | NotCachedOffline { .. } => ExitClass::Network,
             Client(error) => error.exit_class(),
-            PrefixIo { .. } | Link { .. } | Activation { .. } | Integrity { .. } | Pip { .. } => ExitClass::InstallFailed,
+            PrefixIo { .. } | Link { .. } | Activation { .. } | Integrity { .. } | Pip { .. }
+            | UnsafePath { .. } | InvalidPackage { .. } => ExitClass::InstallFailed,
         }
     }
 }
@@ -256,11 +272,15 @@ pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallRe
     // One package cache per platform: conda-forge has archives with the same
     // file name in several subdirs (e.g. _openmp_mutex-4.5-2_gnu), which a
     // shared cache would keep evicting and re-fetching.
-    let cache = PackageCache::new(options.cache_dir.join("pkgs").join(platform.as_str()));
+    let cache_path = options.cache_dir.join("pkgs").join(platform.as_str());
+    let cache = PackageCache::new(&cache_path);
+    // Held until the install returns; see cache_lock for why.
+    let _cache_lock = cache_lock::acquire(&cache_path).await?;
     let (channel_names, variables, wheels) = match &source {
         input::InstallSource::Lock { channels, variables, pypi, .. } => (channels.clone(), variables.clone(), locked_wheels(pypi)?),
         input::InstallSource::Explicit { entries } => (explicit_channels(entries), BTreeMap::new(), Vec::new()),
     };
+    let pip_not_locked = matches!(&source, input::InstallSource::Lock { pip_not_locked: true, .. });
     let cwd = std::env::current_dir().unwrap_or_default();
     let channels = resolve_channels(&channel_names, &options.mirrors, &cwd)?;
     let fetcher = fetch::Fetcher { cache: cache.clone(), client: client.clone(), channels, network: options.network };
@@ -271,6 +291,15 @@ pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallRe
     };
     let package_dirs = fetcher.fetch_records(&records).await?;
     tracing::info!(packages = records.len(), "every package is fetched and verified");
+    let labelled: Vec<(String, PathBuf)> = records
+        .iter()
+        .zip(&package_dirs)
+        .map(|(record, directory)| (record.identifier.to_string(), directory.clone()))
+        .collect();
+    for (package, directory) in &labelled {
+        validate::check_package(package, directory)?;
+    }
+    validate::check_links_across(&labelled)?;
 
     let layout = prefix::PrefixLayout::new(&options.prefix, options.target_prefix.as_deref())?;
     prefix::check_placeholder_lengths(&layout.target_prefix, &package_dirs)?;
@@ -297,6 +326,8 @@ pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallRe
         target_prefix: layout.target_prefix.display().to_string(),
         platform: platform.to_string(),
         packages: records.len(),
+        pypi_packages: wheels.len(),
+        pip_not_locked,
         changed,
         post_link_scripts,
         post_link_scripts_ran: options.post_link == PostLinkMode::Run,
@@ -338,9 +369,9 @@ async fn link_and_activate(
             prefix: layout.prefix.clone(),
             message: crate::solve::repodata::error_chain(&e),
         })?;
-    let changed = result.transaction.operations.len();
+    let mut changed = result.transaction.operations.len();
     prefix::scrub_conda_meta(&layout.work_dir)?;
-    install_pip(layout, records, pip, options.network).await?;
+    changed += install_pip(layout, records, pip, options.network).await?;
 
     let installed: Vec<String> = records.iter().map(|r| r.package_record.name.as_normalized().to_string()).collect();
     let environment = activation::compute(&layout.work_dir, &layout.target_prefix, platform, &installed, variables).await?;
@@ -371,15 +402,22 @@ async fn install_pip(
     records: &[RepoDataRecord],
     pip: &PipInstall<'_>,
     network: NetworkMode,
-) -> Result<(), InstallError> {
-    if pip.wheels.is_empty() {
-        return Ok(());
-    }
-    let python = records
-        .iter()
-        .find(|r| r.package_record.name.as_normalized() == "python")
-        .ok_or_else(|| InstallError::InvalidLock { message: "the lock has PyPI packages but no python package".to_string() })?;
+) -> Result<usize, InstallError> {
+    let python = records.iter().find(|r| r.package_record.name.as_normalized() == "python");
+    let Some(python) = python else {
+        if pip.wheels.is_empty() {
+            return Ok(0);
+        }
+        return Err(InstallError::InvalidLock { message: "the lock has PyPI packages but no python package".to_string() });
+    };
     let site_packages = site_packages_of(&python.package_record);
+    let keep: std::collections::BTreeSet<(String, String)> =
+        pip.wheels.iter().map(|w| (pip_sync::normalize(&w.name.to_string()), w.version.to_string())).collect();
+    let removed = pip_sync::remove_stale(&layout.work_dir, &layout.work_dir.join(&site_packages), &keep)
+        .map_err(|source| InstallError::PrefixIo { path: layout.work_dir.join(&site_packages), source })?;
+    if pip.wheels.is_empty() {
+        return Ok(removed.len());
+    }
     crate::pypi::install_wheels(
         &layout.work_dir,
         &layout.target_prefix,
@@ -391,7 +429,7 @@ async fn install_pip(
     .await
     .map_err(|e| InstallError::Pip { message: crate::channels::redact_text(&crate::solve::repodata::error_chain(&e)) })?;
     tracing::info!(wheels = pip.wheels.len(), %site_packages, "installed the locked wheels");
-    Ok(())
+    Ok(removed.len())
 }
 
 /// The site-packages directory of a python record, relative to the prefix:

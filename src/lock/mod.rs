@@ -179,10 +179,16 @@ impl ReadLock {
     pub fn from_path(path: &Path) -> Result<Self, LockError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| LockError::Read { path: path.to_path_buf(), source })?;
-        let lock = LockFile::from_str_with_base_directory(&text, path.parent()).map_err(|e| {
+        Self::from_text(&text, path)
+    }
+
+    /// Parses the text of a lock file that was read from `path` (used for
+    /// messages and to resolve relative paths in the lock).
+    pub fn from_text(text: &str, path: &Path) -> Result<Self, LockError> {
+        let lock = LockFile::from_str_with_base_directory(text, path.parent()).map_err(|e| {
             LockError::Parse { path: path.to_path_buf(), message: e.to_string() }
         })?;
-        Ok(Self { path: path.to_path_buf(), lock, header: header::parse(&text) })
+        Ok(Self { path: path.to_path_buf(), lock, header: header::parse(text) })
     }
 
     /// The platforms of the lock's environment, by name.

@@ -95,6 +95,8 @@ pub struct PipRequest<'a> {
     pub virtual_packages: &'a [GenericVirtualPackage],
     /// The cache directory.
     pub cache_dir: &'a Path,
+    /// Versions of the existing lock to keep where the requirements allow.
+    pub preferred: Vec<(pep508_rs::PackageName, pep440_rs::Version)>,
 }
 
 /// Locks the pip section of one platform; `None` when it has no pip lines.
@@ -130,7 +132,7 @@ pub async fn lock_pip(request: &PipRequest<'_>) -> Result<Option<PipSolution>, P
         request.records.iter().map(|r| CondaPythonPackage::from_record(&r.package_record)).collect();
     let provided = CondaProvided::from_conda_packages(conda_packages.iter());
     let client = crate::http::client().map_err(|e| PipLockError::Resolve { platform, message: e.to_string(), network: false })?;
-    let options = ResolveOptions::new(request.cache_dir).with_client(client);
+    let options = ResolveOptions::new(request.cache_dir).with_client(client).with_preferred(request.preferred.clone());
     let resolution = pypi::resolve(&section, &target, &provided, &options).await.map_err(|error| {
         let network = matches!(error, pypi::ResolveError::Index { .. });
         PipLockError::Resolve { platform, message: crate::channels::redact_text(&error.to_string()), network }

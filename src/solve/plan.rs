@@ -71,8 +71,7 @@ impl SolvePlan {
         for &platform in &platforms {
             let platform_specs: Vec<MatchSpec> =
                 env.conda_specs_for(platform).into_iter().map(|d| d.spec.clone()).collect();
-            let pip: Vec<String> =
-                env.pip_requirements_for(platform).iter().map(|r| r.text.trim().to_string()).collect();
+            let pip = pip_inputs(env, platform);
             let pip_mode = match (pip.is_empty(), options.ignore_pip) {
                 (true, _) => PipMode::Empty,
                 (false, true) => PipMode::NotLocked,
@@ -175,5 +174,31 @@ fn platform_inputs(
         pip,
         pip_mode,
         variables: variables.clone(),
+    }
+}
+
+/// The normalised pip inputs of one platform: the requirements with `-r`
+/// files expanded (so editing a requirements file changes the content
+/// hash), the index URLs and `--pre`. A section that does not parse is
+/// hashed as written; the pip lock reports the error.
+fn pip_inputs(env: &EnvironmentFile, platform: Subdir) -> Vec<String> {
+    let lines: Vec<String> = env.pip_requirements_for(platform).iter().map(|r| r.text.trim().to_string()).collect();
+    if lines.is_empty() {
+        return lines;
+    }
+    let env_dir = env.path.parent().map(Path::to_path_buf).unwrap_or_default();
+    match crate::pypi::PipSection::parse(&lines, &env_dir) {
+        Ok(section) => {
+            let mut inputs: Vec<String> = section.requirements().iter().map(|r| r.requirement.to_string()).collect();
+            inputs.extend(section.indexes().iter().map(|index| format!("--index {}", index.url())));
+            if section.allows_prereleases() {
+                inputs.push("--pre".to_string());
+            }
+            inputs
+        }
+        Err(error) => {
+            tracing::debug!(%error, "hashing the pip section as written");
+            lines
+        }
     }
 }

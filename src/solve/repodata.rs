@@ -48,22 +48,15 @@ pub async fn fetch_records(
     platform: Subdir,
     names: &[PackageName],
 ) -> Result<Vec<ChannelRecords>, FetchError> {
-    let specs: Vec<MatchSpec> = names.iter().cloned().map(MatchSpec::from).collect();
-    let fetch_channels: Vec<_> = channels.iter().map(ChannelSource::fetch_channel).collect();
-    let output = gateway
-        .query(fetch_channels, [platform, Subdir::NoArch], specs)
-        .recursive(true)
-        .execute()
-        .await
-        .map_err(|error| FetchError {
-            platform,
-            url: channels
-                .iter()
-                .map(|c| redact_text(c.fetch.as_str()))
-                .collect::<Vec<_>>()
-                .join(", "),
-            message: redact_text(&error_chain(&error)),
-        })?;
+    let output = query_with_retry(gateway, channels, platform, names).await.map_err(|error| FetchError {
+        platform,
+        url: channels
+            .iter()
+            .map(|c| redact_text(c.fetch.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        message: redact_text(&error_chain(&error)),
+    })?;
 
     let mut by_channel: Vec<ChannelRecords> = channels
         .iter()
@@ -83,6 +76,64 @@ pub async fn fetch_records(
         tracing::debug!(channel = %slot.channel.name, %platform, records = slot.records.len(), "repodata fetched");
     }
     Ok(by_channel)
+}
+
+/// Further gateway queries after one whose response body broke off.
+const BODY_RETRIES: u32 = 2;
+
+/// Runs the gateway query, and runs it again (up to [`BODY_RETRIES`] times,
+/// one second apart) when a response body broke off. The HTTP client
+/// retries failures before the headers, but the gateway reads some bodies
+/// (the shard index and the shards) without retrying a broken stream.
+async fn query_with_retry(
+    gateway: &Gateway,
+    channels: &[ChannelSource],
+    platform: Subdir,
+    names: &[PackageName],
+) -> Result<rattler_repodata_gateway::RepoDataQueryOutput, rattler_repodata_gateway::GatewayError> {
+    let mut attempt = 1;
+    loop {
+        let specs: Vec<MatchSpec> = names.iter().cloned().map(MatchSpec::from).collect();
+        let fetch_channels: Vec<_> = channels.iter().map(ChannelSource::fetch_channel).collect();
+        let result = gateway
+            .query(fetch_channels, [platform, Subdir::NoArch], specs)
+            .recursive(true)
+            .execute()
+            .await;
+        match result {
+            Err(error) if attempt <= BODY_RETRIES && is_broken_body(&error) => {
+                tracing::warn!(
+                    %platform,
+                    attempt,
+                    max_attempts = BODY_RETRIES + 1,
+                    error = %redact_text(&error_chain(&error)),
+                    "a repodata response broke off, retrying the query"
+                );
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether a gateway error is a response body that ended early or could not be decoded.
+fn is_broken_body(error: &rattler_repodata_gateway::GatewayError) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(inner) = source {
+        if let Some(reqwest) = inner.downcast_ref::<reqwest::Error>() {
+            if reqwest.is_body() || reqwest.is_decode() {
+                return true;
+            }
+        }
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::UnexpectedEof {
+                return true;
+            }
+        }
+        source = inner.source();
+    }
+    false
 }
 
 fn owning_channel<'a>(

@@ -21,6 +21,7 @@
 mod channel;
 mod contents;
 mod error;
+pub mod large;
 mod metadata;
 pub mod programs;
 pub mod server;

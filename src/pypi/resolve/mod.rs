@@ -101,6 +101,7 @@ pub struct ResolveOptions {
     offline: bool,
     client: Option<ClientWithMiddleware>,
     exclude_newer: Option<DateTime<Utc>>,
+    preferred: std::collections::HashMap<pep508_rs::PackageName, Version>,
 }
 
 impl ResolveOptions {
@@ -112,7 +113,15 @@ impl ResolveOptions {
             offline: false,
             client: None,
             exclude_newer: None,
+            preferred: std::collections::HashMap::new(),
         }
+    }
+
+    /// Prefers these versions (from an existing lock) where the
+    /// requirements allow them, so a re-solve does not move them.
+    pub fn with_preferred(mut self, preferred: impl IntoIterator<Item = (pep508_rs::PackageName, Version)>) -> Self {
+        self.preferred = preferred.into_iter().collect();
+        self
     }
 
     /// Reads only the cache when `offline` is true. A missing page or
@@ -180,6 +189,7 @@ pub async fn resolve(
         provided: provided.clone(),
         allow_all_prereleases: section.allows_prereleases(),
         exclude_newer: options.exclude_newer,
+        preferred: options.preferred.clone(),
     };
     let provider = Provider::new(tokio::runtime::Handle::current(), client.clone(), input);
 

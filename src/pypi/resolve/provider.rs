@@ -76,6 +76,8 @@ pub(crate) struct ProviderInput {
     pub(crate) provided: CondaProvided,
     pub(crate) allow_all_prereleases: bool,
     pub(crate) exclude_newer: Option<chrono::DateTime<chrono::Utc>>,
+    /// Versions of an existing lock, tried first when the range allows them.
+    pub(crate) preferred: HashMap<PackageName, Version>,
 }
 
 pub(crate) struct Provider {
@@ -204,7 +206,14 @@ impl Provider {
             || all_versions.iter().all(|version| version.any_prerelease());
         let pinned = range.as_singleton();
 
-        for (version, wheels) in by_version.iter().rev() {
+        // A locked version is tried before the newest one, so a re-solve
+        // keeps it while the requirements allow it.
+        let preferred = self.input.preferred.get(name);
+        let ordered = by_version
+            .iter()
+            .filter(|(version, _)| Some(**version) == preferred)
+            .chain(by_version.iter().rev().filter(|(version, _)| Some(**version) != preferred));
+        for (version, wheels) in ordered {
             if !range.contains(*version) || (version.any_prerelease() && !allow_prereleases) {
                 continue;
             }

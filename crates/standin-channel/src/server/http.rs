@@ -14,6 +14,8 @@ pub(crate) struct Request {
     pub target: String,
     /// The value of the `Range` header, if any.
     pub range: Option<String>,
+    /// The value of the `Authorization` header, if any.
+    pub authorization: Option<String>,
 }
 
 /// An error while reading a request head.
@@ -43,6 +45,7 @@ pub(crate) fn read_request(reader: &mut impl BufRead) -> Result<Request, ReadErr
     }
 
     let mut range = None;
+    let mut authorization = None;
     loop {
         let line = read_line(reader, &mut total)?;
         if line.is_empty() {
@@ -53,12 +56,15 @@ pub(crate) fn read_request(reader: &mut impl BufRead) -> Result<Request, ReadErr
         };
         if name.trim().eq_ignore_ascii_case("range") {
             range = Some(value.trim().to_string());
+        } else if name.trim().eq_ignore_ascii_case("authorization") {
+            authorization = Some(value.trim().to_string());
         }
     }
     Ok(Request {
         method: method.to_string(),
         target: target.to_string(),
         range,
+        authorization,
     })
 }
 

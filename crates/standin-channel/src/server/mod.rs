@@ -13,6 +13,7 @@
 //! # }
 //! ```
 
+mod auth;
 mod fault;
 mod http;
 mod respond;
@@ -27,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
+pub use auth::Auth;
 pub use fault::Fault;
 use fault::FaultRule;
 
@@ -65,6 +67,7 @@ struct Shared {
     idle_timeout: Mutex<Duration>,
     last_activity: Mutex<Instant>,
     faults: Mutex<Vec<FaultRule>>,
+    auth: Mutex<Option<Auth>>,
     requests: Mutex<Vec<RequestRecord>>,
     /// Connections accepted whose request is not logged yet.
     in_flight: std::sync::atomic::AtomicUsize,
@@ -88,6 +91,15 @@ impl Shared {
         lock(&self.faults)
             .iter_mut()
             .find_map(|rule| rule.take(relative_path))
+    }
+
+    /// The path to serve for a request, or `None` when it lacks the
+    /// required credentials.
+    fn authorize(&self, path: &str, authorization: Option<&str>) -> Option<String> {
+        match lock(&self.auth).as_ref() {
+            Some(auth) => auth.authorize(path, authorization),
+            None => Some(path.to_string()),
+        }
     }
 
     fn record(&self, record: RequestRecord) {
@@ -128,6 +140,7 @@ impl ChannelServer {
             idle_timeout: Mutex::new(DEFAULT_IDLE_TIMEOUT),
             last_activity: Mutex::new(Instant::now()),
             faults: Mutex::new(Vec::new()),
+            auth: Mutex::new(None),
             requests: Mutex::new(Vec::new()),
             in_flight: std::sync::atomic::AtomicUsize::new(0),
         });
@@ -175,6 +188,12 @@ impl ChannelServer {
     /// Sets the time without requests after which the server stops itself.
     pub fn with_idle_timeout(self, timeout: Duration) -> Self {
         *lock(&self.shared.idle_timeout) = timeout;
+        self
+    }
+
+    /// Requires `auth` on every request; requests without it get 401.
+    pub fn with_auth(self, auth: Auth) -> Self {
+        *lock(&self.shared.auth) = Some(auth);
         self
     }
 

@@ -40,7 +40,18 @@ pub(super) fn handle_connection(stream: TcpStream, shared: &Shared) {
         }
     };
 
-    let path = request_path(&request.target);
+    let raw_path = request_path(&request.target);
+    let Some(path) = shared.authorize(&raw_path, request.authorization.as_deref()) else {
+        // The log keeps the path without a conda token, so tests can search
+        // it for secrets that must not be there.
+        let mut record = new_record(&request.method, &redact_token(&raw_path), None);
+        let challenge = [("WWW-Authenticate", "Basic realm=\"standin\"".to_string())];
+        let outcome = send_simple(&stream, &request.method, 401, &challenge, "credentials required", &mut record);
+        log_send_error(&record, outcome);
+        shared.touch();
+        shared.record(record);
+        return;
+    };
     let mut record = new_record(&request.method, &path, request.range.clone());
     let outcome = respond(&stream, &request, &path, shared, &mut record);
     log_send_error(&record, outcome);
@@ -69,6 +80,14 @@ fn new_record(method: &str, path: &str, range: Option<String>) -> RequestRecord 
 fn log_send_error(record: &RequestRecord, outcome: io::Result<()>) {
     if let Err(error) = outcome {
         tracing::debug!(path = %record.path, %error, "sending the response failed");
+    }
+}
+
+/// Replaces the token of a `/t/<token>/` path with `********`.
+fn redact_token(path: &str) -> String {
+    match path.strip_prefix("/t/").and_then(|rest| rest.split_once('/')) {
+        Some((_, rest)) => format!("/t/********/{rest}"),
+        None => path.to_string(),
     }
 }
 

@@ -1,0 +1,105 @@
+"""The py-rattler peer of the benchmarks: solve and install with py-rattler.
+
+Run with the Python of a venv that has py-rattler 0.28.0. Prints one JSON
+document on stdout.
+
+    python peer_py_rattler.py solve --channel URL --cache-dir DIR \
+        --platform linux-64 --spec python=3.11 ... [--no-shards]
+    python peer_py_rattler.py install --channel URL --cache-dir DIR \
+        --platform linux-64 --prefix DIR --spec python=3.11 ...
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+
+import rattler
+from rattler import (
+    Gateway,
+    GenericVirtualPackage,
+    PackageName,
+    SourceConfig,
+    Version,
+)
+from rattler.package.build_string import BuildString
+
+ARCHSPEC = {"linux-64": "x86_64", "linux-aarch64": "aarch64"}
+
+
+def virtual_packages(platform):
+    """Return the virtual packages envlock declares for `platform`."""
+    values = [
+        ("__unix", "0", "0"),
+        ("__linux", "4.18", "0"),
+        ("__glibc", "2.28", "0"),
+        ("__archspec", "1", ARCHSPEC[platform]),
+    ]
+    return [
+        GenericVirtualPackage(PackageName(name), Version(version), BuildString(build))
+        for name, version, build in values
+    ]
+
+
+async def solve_platforms(args):
+    """Solve the specs for every platform in turn with one gateway, as envlock does."""
+    config = SourceConfig(sharded_enabled=not args.no_shards)
+    gateway = Gateway(cache_dir=args.cache_dir, default_config=config)
+    solutions = {}
+    for platform in args.platform:
+        records = await rattler.solve(
+            sources=[args.channel],
+            specs=args.spec,
+            gateway=gateway,
+            platforms=[platform, "noarch"],
+            virtual_packages=virtual_packages(platform),
+        )
+        solutions[platform] = records
+    return solutions
+
+
+def file_names(records):
+    return sorted(str(record.url).rsplit("/", 1)[-1] for record in records)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["solve", "install"])
+    parser.add_argument("--channel", required=True)
+    parser.add_argument("--cache-dir", required=True)
+    parser.add_argument("--platform", action="append", required=True)
+    parser.add_argument("--spec", action="append", required=True)
+    parser.add_argument("--prefix")
+    parser.add_argument("--no-shards", action="store_true")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    solutions = asyncio.run(solve_platforms(args))
+    solved = time.perf_counter()
+    report = {
+        "solve_seconds": solved - started,
+        "packages": {platform: file_names(records) for platform, records in solutions.items()},
+    }
+
+    if args.command == "install":
+        if args.prefix is None or len(args.platform) != 1:
+            sys.exit("install needs --prefix and exactly one --platform")
+        records = solutions[args.platform[0]]
+        started = time.perf_counter()
+        asyncio.run(
+            rattler.install(
+                records,
+                target_prefix=args.prefix,
+                cache_dir=f"{args.cache_dir}/pkgs",
+                show_progress=False,
+                execute_link_scripts=False,
+            )
+        )
+        report["install_seconds"] = time.perf_counter() - started
+
+    json.dump(report, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+//! Fuzzes the `# [selector]` expression parser.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = envlock::envfile::Selector::parse(text);
+    }
+});
