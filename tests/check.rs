@@ -201,3 +201,15 @@ fn rules_file_unknown_key_is_an_input_error() {
     assert!(text.contains("minimum"), "the key must be named:\n{text}");
     assert!(text.contains("line 5"), "the line must be named:\n{text}");
 }
+
+#[test]
+fn content_rules_follow_the_file_spec() {
+    let dir = test_dir("check-file-spec");
+    let channel = variant_channel(&dir, &ChannelSpec::worker().with_newer_xtb_crest());
+    let mirror = prepare(&dir, &channel);
+    let output = check(&dir, &mirror, &["--no-default-requirements", "--require", "python"]);
+    assert_exit(&output, 0);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("xtb-6.7.1-"), "the xtb=6.7.1 pin of the environment file was not used:\n{text}");
+    assert!(!text.contains("xtb-6.7.2-"), "content rules ran on an xtb the environment file does not allow:\n{text}");
+}

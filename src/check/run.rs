@@ -368,7 +368,20 @@ fn content_targets(
             let chosen = match query.requirements.iter().find(|r| r.package == package) {
                 Some(requirement) => newest_matching(records, requirement),
                 None => {
-                    let mut all: Vec<_> = records.iter().collect();
+                    // Not a requirement: take the environment file's own spec
+                    // for the package when it has one, else any build.
+                    let file_spec = plan
+                        .specs
+                        .get(&platform)
+                        .and_then(|specs| specs.iter().find(|s| s.name.as_exact() == Some(&package)));
+                    let mut all: Vec<_> = records
+                        .iter()
+                        .filter(|found| {
+                            file_spec.is_none_or(|spec| {
+                                rattler_conda_types::Matches::matches(spec, &found.record.package_record)
+                            })
+                        })
+                        .collect();
                     newest_first(&mut all);
                     all.first().copied()
                 }
