@@ -250,14 +250,16 @@ pub fn redact_text(text: &str) -> String {
     out
 }
 
-/// The byte range of the next `scheme://...` run in `text`: the scheme
+/// Finds the byte range of the next `scheme://...` run in `text`: the scheme
 /// letters before `://`, up to whitespace, a closing bracket or a quote,
 /// without trailing sentence punctuation.
 fn next_url_span(text: &str) -> Option<(usize, usize)> {
     let separator = text.find("://")?;
     let start = text[..separator]
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-        .map_or(0, |index| index + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .map_or(0, |(index, c)| index + c.len_utf8());
     let after = separator + 3;
     let length = text[after..]
         .find(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | '}' | '>' | '"' | '\'' | '`'))
@@ -311,9 +313,11 @@ mod tests {
         assert!(!text.contains("tok-9"), "{text}");
         assert!(text.contains("(http://127.0.0.1:1/t/********/x.json): refused"), "{text}");
         let text = redact_text("fetching 'https://u:pw9@h.invalid/c/?k=v9', then \"file:///tmp/x\".");
-        assert!(!text.contains("pw9") && !text.contains("v9"), "{text}");
+        assert!(!text.contains("pw9"), "{text}");
+        assert!(!text.contains("v9"), "{text}");
         assert!(text.ends_with("\"file:///tmp/x\"."), "{text}");
         assert_eq!(redact_text("no url here: a://"), "no url here: a://");
+        assert_eq!(redact_text("aɞ2://x ɞ://"), "aɞ2://x ɞ://");
     }
 
     #[test]

@@ -48,7 +48,7 @@ fn check(dir: &Path, server: &ChannelServer, cache: &str) -> Output {
     envlock(dir, &["check", "-v", "-p", "linux-64", "--mirror", &mirror, "--cache-dir", cache])
 }
 
-/// The path (relative to the channel) of the linux-64 archive whose name starts with `name-`.
+/// Finds the path (relative to the channel) of the linux-64 archive whose name starts with `name-`.
 fn archive_path(name: &str) -> String {
     let file = std::fs::read_dir(worker_channel().join("linux-64"))
         .expect("read channel")
@@ -108,6 +108,9 @@ fn solve_persistent_500_fails_with_url() {
     assert!(text.contains(&server.url().to_string()), "the error does not name the URL:\n{text}");
     assert!(text.contains("giving up"), "{text}");
     assert!(started.elapsed() < Duration::from_secs(120), "took {:?}", started.elapsed());
+    let attempts = server.requests().iter().filter(|r| r.path == "/linux-64/repodata_shards.msgpack.zst").count();
+    eprintln!("{attempts} requests for the shard index in {:?}", started.elapsed());
+    assert_eq!(attempts, 4, "the shard index was not tried exactly four times");
     assert!(!dir.join(LOCK).exists());
 }
 
@@ -157,6 +160,12 @@ fn install_retries_transient_faults() {
         let output = install(&dir, &server, &prefix, &format!("cache-{index}"));
         assert_exit(&output, 0);
         assert!(dir.join(&prefix).join("bin/xtb").exists(), "{label}: xtb is not installed");
+        if index < 3 {
+            // Failures before the headers go through the retry middleware,
+            // which logs them. rattler's package cache repeats a broken body
+            // without a log line.
+            assert_retry_logged(&output, &path);
+        }
         let served = server.requests().iter().filter(|r| r.path == format!("/{path}")).count();
         assert!(served >= 2, "{label}: the archive was not fetched again");
     }
@@ -176,6 +185,11 @@ fn install_persistent_500_fails() {
     assert!(text.contains(&format!("{}{path}", server.url())), "the error does not name the URL:\n{text}");
     assert!(started.elapsed() < Duration::from_secs(180), "took {:?}", started.elapsed());
     assert!(!dir.join("env").exists());
+    // The retry middleware sends each request at most 4 times, and rattler's
+    // package cache repeats the download at most 4 times.
+    let attempts = server.requests().iter().filter(|r| r.path == format!("/{path}")).count();
+    eprintln!("{attempts} requests for {path} in {:?}", started.elapsed());
+    assert!((4..=16).contains(&attempts), "{attempts} requests for a persistently failing archive");
 }
 
 #[test]
@@ -196,7 +210,9 @@ fn truncated_download_leaves_cache_usable() {
 
 #[test]
 fn check_retries_transient_faults() {
-    for (label, fault) in transient_faults() {
+    let mut faults = transient_faults();
+    faults.push(("truncated", Fault::TruncateBody { after_bytes: 100 }));
+    for (label, fault) in faults {
         let dir = test_dir(&format!("reliability-check-{label}"));
         let path = archive_path("xtb");
         let server = serve().with_fault_times(&path, fault, 1);

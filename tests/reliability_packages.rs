@@ -256,6 +256,12 @@ fn wrong_hash_leaves_prefix_unchanged() {
     assert_ne!(output.status.code(), Some(0), "an archive with another hash was installed");
     assert_eq!(std::fs::read(dir.join("existing/share/good/data.txt")).unwrap(), b"payload\n", "the existing prefix changed");
     assert_eq!(std::fs::read_dir(dir.join("existing/conda-meta")).unwrap().count(), before);
+
+    // The rejected archive left nothing in cache-2 that the right one would reuse.
+    let healthy = explicit_file(&dir, &[&archive], None);
+    let output = envlock(&dir, &["install", healthy.to_str().unwrap(), "-p", "linux-64", "--prefix", "fresh", "--cache-dir", "cache-2", "--copy"]);
+    assert_exit(&output, 0);
+    assert_eq!(std::fs::read(dir.join("fresh/share/good/data.txt")).unwrap(), b"payload\n", "a rejected archive was reused from the cache");
 }
 
 #[test]

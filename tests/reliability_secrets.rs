@@ -5,6 +5,7 @@
 //! solve proves they were sent.
 
 mod common;
+mod pypi_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -113,10 +114,8 @@ fn query_string_stays_out_of_outputs() {
     let server = serve(None);
     write_env(&dir, &format!("{}?token={QUERY_SECRET}", server.url()));
     let output = solve(&dir, &[]);
-    assert_clean("stderr", &stderr(&output));
-    if output.status.success() {
-        assert_outputs_clean(&dir, &output);
-    }
+    assert_exit(&output, 0);
+    assert_outputs_clean(&dir, &output);
 }
 
 #[test]
@@ -161,6 +160,60 @@ fn rejected_credentials_are_redacted() {
     let output = solve(&dir, &[]);
     assert_exit(&output, 4);
     assert_clean("stderr", &stderr(&output));
+}
+
+/// A pip `--index-url` with userinfo: the solve authenticates with it, the
+/// lock keeps the index without it, and the install gets the credentials
+/// again from `RATTLER_AUTH_FILE`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pip_index_credentials_stay_out_of_outputs() {
+    use base64::Engine;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    let mut routes = std::collections::HashMap::new();
+    let wheel = pypi_support::build_wheel("envlock-demo", "1.0", &[]);
+    pypi_support::add_project(&mut routes, "private", "envlock-demo", &[wheel], true);
+    let index = pypi_support::TestServer::start(routes, Some(basic)).await;
+    let host = index.base.trim_start_matches("http://").to_string();
+
+    let dir = test_dir("reliability-secret-pip");
+    std::fs::write(
+        dir.join("env.yaml"),
+        format!(
+            "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - --index-url http://{USER}:{PASSWORD}@{host}/private/simple/\n    - envlock-demo\n"
+        ),
+    )
+    .unwrap();
+    // The channel generator starts its own runtime, so it runs off this one.
+    let mirror = tokio::task::spawn_blocking(common::worker_mirror).await.unwrap();
+    let solve_dir = dir.clone();
+    let solve_mirror = mirror.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        let args = ["solve", "-vvv", "-f", "env.yaml", "-p", "linux-64", "--mirror", &solve_mirror, "--cache-dir", "cache"];
+        envlock_with_env(&solve_dir, &args, &[])
+    })
+    .await
+    .unwrap();
+    assert_exit(&output, 0);
+    assert_outputs_clean(&dir, &output);
+    let lock = std::fs::read_to_string(dir.join("locks/env.lock")).unwrap();
+    assert!(lock.contains("envlock-demo"), "the wheel is not locked:\n{lock}");
+    assert!(!lock.contains(USER), "the lock names the index user:\n{lock}");
+
+    let auth = dir.join("auth.json");
+    let auth_host = host.split(':').next().unwrap().to_string();
+    std::fs::write(&auth, serde_json::json!({ auth_host: { "BasicHTTP": { "username": USER, "password": PASSWORD } } }).to_string()).unwrap();
+    let install_dir = dir.clone();
+    let installed = tokio::task::spawn_blocking(move || {
+        let args = ["install", "-vvv", "locks/env.lock", "-p", "linux-64", "--prefix", "env", "--mirror", &mirror, "--cache-dir", "cache", "--copy"];
+        envlock_with_env(&install_dir, &args, &[("RATTLER_AUTH_FILE", auth.to_str().unwrap())])
+    })
+    .await
+    .unwrap();
+    assert_exit(&installed, 0);
+    assert_clean("stderr of the install", &stderr(&installed));
+    let site_packages = std::fs::read_dir(dir.join("env/lib/python3.11/site-packages")).unwrap();
+    let installed_names: Vec<String> = site_packages.map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(installed_names.iter().any(|name| name.starts_with("envlock_demo")), "the wheel is not installed: {installed_names:?}");
 }
 
 /// The text of every `conda-meta/*.json` of a prefix.

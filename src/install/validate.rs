@@ -30,6 +30,10 @@ pub fn check_package(package: &str, directory: &Path) -> Result<(), InstallError
 /// Checks that no package writes a path below a symbolic link of any package
 /// in `directories` (label, extracted directory), because linking would then
 /// write wherever the link points.
+///
+/// NOTE: this also rejects a link that stays inside the prefix (`lib64 ->
+/// lib` with a file under `lib64/`). No package of the stand-in channel does
+/// that; whether a real conda-forge environment does was not checked.
 pub fn check_links_across(directories: &[(String, PathBuf)]) -> Result<(), InstallError> {
     let mut links = BTreeSet::new();
     let mut all = Vec::new();

@@ -41,6 +41,9 @@ pub use info::file_list_from_tar;
 /// often fits too, so one request is usually followed by at most one more.
 pub const TAIL_BYTES: u64 = 64 * 1024;
 
+/// Further attempts at an archive after its response body broke off.
+const BODY_RETRIES: u32 = 2;
+
 /// Extra bytes requested after a member's name to cover a local extra field,
 /// which may be longer than the central directory's copy.
 const LOCAL_EXTRA_SLACK: u64 = 1024;
@@ -52,6 +55,15 @@ pub enum ArchiveError {
     #[error("failed to fetch {url}: {message}")]
     #[diagnostic(help("check the channel URL or --mirror, and that the server is reachable"))]
     Request {
+        /// The archive URL, credentials redacted.
+        url: String,
+        /// The client's message.
+        message: String,
+    },
+    /// A response body broke off or could not be decoded.
+    #[error("failed to fetch {url}: {message}")]
+    #[diagnostic(help("check the channel URL or --mirror, and that the server is reachable"))]
+    Body {
         /// The archive URL, credentials redacted.
         url: String,
         /// The client's message.
@@ -230,8 +242,31 @@ impl PackageFetcher {
                 let path = url.to_file_path().map_err(|()| unsupported(url, "not a local file path"))?;
                 read_local(&path, kind, TransferMethod::LocalFile, self.tail_bytes).await
             }
-            "http" | "https" => self.fetch_remote(url, kind, sha256).await,
+            "http" | "https" => self.fetch_remote_with_retry(url, kind, sha256).await,
             other => Err(unsupported(url, &format!("the scheme '{other}' is not supported"))),
+        }
+    }
+
+    /// Runs [`Self::fetch_remote`] again (up to [`BODY_RETRIES`] times, one
+    /// second apart) when a response body broke off. The HTTP client retries
+    /// failures before the headers, but not a body that ends early.
+    async fn fetch_remote_with_retry(&self, url: &Url, kind: ArchiveKind, sha256: Option<Sha256Hash>) -> Result<FetchedFileList, ArchiveError> {
+        let mut attempt = 1;
+        loop {
+            match self.fetch_remote(url, kind, sha256).await {
+                Err(ArchiveError::Body { message, .. }) if attempt <= BODY_RETRIES => {
+                    tracing::warn!(
+                        url = %crate::channels::redact_url(url),
+                        attempt,
+                        max_attempts = BODY_RETRIES + 1,
+                        error = %message,
+                        "a response body broke off, retrying"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
         }
     }
 

@@ -211,7 +211,7 @@ pub(crate) async fn read_body(
 
 /// Builds the error for a failure while receiving a response body.
 pub(crate) fn body_error(url: &Url, error: &reqwest::Error) -> ArchiveError {
-    ArchiveError::Request {
+    ArchiveError::Body {
         url: redact_url(url).to_string(),
         message: crate::channels::redact_text(&crate::solve::repodata::error_chain(error)),
     }
