@@ -4,12 +4,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{assert_exit, envlock, programs, solve_worker_in, stderr, test_dir, worker_mirror};
+use common::{assert_exit, snapshot, envlock, programs, solve_worker_in, stderr, test_dir, worker_mirror};
 
 const LOCK: &str = "locks/env-worker-arm64.lock";
 
@@ -18,29 +16,6 @@ fn install(dir: &Path, prefix: &str, cache: &str, extra: &[&str]) -> std::proces
     let mut args = vec!["install", LOCK, "--prefix", prefix, "--mirror", &mirror, "--cache-dir", cache, "--copy"];
     args.extend_from_slice(extra);
     envlock(dir, &args)
-}
-
-/// Every file of a tree: relative path → (mode, contents or link target).
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, (u32, Vec<u8>)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(directory) = stack.pop() {
-        for entry in std::fs::read_dir(&directory).unwrap() {
-            let path = entry.unwrap().path();
-            let meta = std::fs::symlink_metadata(&path).unwrap();
-            let relative = path.strip_prefix(root).unwrap().to_path_buf();
-            let mode = meta.permissions().mode();
-            if meta.file_type().is_symlink() {
-                out.insert(relative, (mode, std::fs::read_link(&path).unwrap().into_os_string().into_encoded_bytes()));
-            } else if meta.is_dir() {
-                out.insert(relative, (mode, Vec::new()));
-                stack.push(path);
-            } else {
-                out.insert(relative, (mode, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out
 }
 
 fn write_input(dir: &Path) -> PathBuf {

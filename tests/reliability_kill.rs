@@ -5,39 +5,15 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_exit, envlock, solve_worker_in, test_dir, worker_channel};
+use common::{assert_exit, snapshot, envlock, solve_worker_in, test_dir, worker_channel};
 use standin_channel::server::{ChannelServer, Fault};
 
 const LOCK: &str = "locks/env-worker-arm64.lock";
-
-/// Every file of a tree: relative path → (mode, contents or link target).
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, (u32, Vec<u8>)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(directory) = stack.pop() {
-        for entry in std::fs::read_dir(&directory).unwrap() {
-            let path = entry.unwrap().path();
-            let meta = std::fs::symlink_metadata(&path).unwrap();
-            let relative = path.strip_prefix(root).unwrap().to_path_buf();
-            let mode = meta.permissions().mode();
-            if meta.file_type().is_symlink() {
-                out.insert(relative, (mode, std::fs::read_link(&path).unwrap().into_os_string().into_encoded_bytes()));
-            } else if meta.is_dir() {
-                out.insert(relative, (mode, Vec::new()));
-                stack.push(path);
-            } else {
-                out.insert(relative, (mode, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out
-}
 
 fn install_args<'a>(mirror: &'a str, cache: &'a str) -> Vec<&'a str> {
     vec!["install", LOCK, "-p", "linux-64", "--prefix", "env", "--mirror", mirror, "--cache-dir", cache, "--copy"]

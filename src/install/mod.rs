@@ -11,6 +11,7 @@ pub mod activation;
 mod cache_lock;
 pub mod fetch;
 pub mod input;
+mod link;
 pub mod pip_sync;
 pub mod post_link;
 pub mod prefix;
@@ -19,9 +20,8 @@ pub mod validate;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rattler::install::{Installer, LinkOptions};
 use rattler_cache::package_cache::PackageCache;
-use rattler_conda_types::{RepoDataRecord, Subdir};
+use rattler_conda_types::Subdir;
 use serde::Serialize;
 
 use crate::channels::{Mirror, resolve_channels};
@@ -277,7 +277,7 @@ pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallRe
     // Held until the install returns; see cache_lock for why.
     let _cache_lock = cache_lock::acquire(&cache_path).await?;
     let (channel_names, variables, wheels) = match &source {
-        input::InstallSource::Lock { channels, variables, pypi, .. } => (channels.clone(), variables.clone(), locked_wheels(pypi)?),
+        input::InstallSource::Lock { channels, variables, pypi, .. } => (channels.clone(), variables.clone(), link::locked_wheels(pypi)?),
         input::InstallSource::Explicit { entries } => (explicit_channels(entries), BTreeMap::new(), Vec::new()),
     };
     let pip_not_locked = matches!(&source, input::InstallSource::Lock { pip_not_locked: true, .. });
@@ -310,8 +310,17 @@ pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallRe
         .collect();
 
     layout.prepare()?;
-    let pip = PipInstall { wheels: &wheels, cache_dir: &options.cache_dir };
-    let outcome = link_and_activate(&layout, platform, &records, &cache, client, options, &variables, &pip).await;
+    let job = link::LinkJob {
+        layout: &layout,
+        platform,
+        records: &records,
+        cache: &cache,
+        client,
+        options,
+        variables: &variables,
+        wheels: &wheels,
+    };
+    let outcome = job.run().await;
     let (changed, environment) = match outcome {
         Ok(result) => result,
         Err(error) => {
@@ -333,115 +342,6 @@ pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallRe
         post_link_scripts_ran: options.post_link == PostLinkMode::Run,
         environment,
     })
-}
-
-async fn link_and_activate(
-    layout: &prefix::PrefixLayout,
-    platform: Subdir,
-    records: &[RepoDataRecord],
-    cache: &PackageCache,
-    client: reqwest_middleware::ClientWithMiddleware,
-    options: &InstallOptions,
-    variables: &BTreeMap<String, String>,
-    pip: &PipInstall<'_>,
-) -> Result<(usize, activation::ActivationEnvironment), InstallError> {
-    let mut installer = Installer::new()
-        .with_package_cache(cache.clone())
-        .with_download_client(client)
-        .with_target_platform(platform)
-        .with_execute_link_scripts(options.post_link == PostLinkMode::Run);
-    if layout.target_prefix != layout.work_dir {
-        installer = installer.with_alternative_target_prefix(layout.target_prefix.clone());
-    }
-    if options.link == LinkMode::Copy {
-        // Symbolic links inside packages stay links (a link whose target is
-        // in another package cannot be copied); only file links are disabled.
-        installer = installer.with_link_options(LinkOptions {
-            allow_symbolic_links: Some(true),
-            allow_hard_links: Some(false),
-            allow_ref_links: Some(false),
-        });
-    }
-    let result = installer
-        .install(&layout.work_dir, records.to_vec())
-        .await
-        .map_err(|e| InstallError::Link {
-            prefix: layout.prefix.clone(),
-            message: crate::solve::repodata::error_chain(&e),
-        })?;
-    let mut changed = result.transaction.operations.len();
-    prefix::scrub_conda_meta(&layout.work_dir)?;
-    changed += install_pip(layout, records, pip, options.network).await?;
-
-    let installed: Vec<String> = records.iter().map(|r| r.package_record.name.as_normalized().to_string()).collect();
-    let environment = activation::compute(&layout.work_dir, &layout.target_prefix, platform, &installed, variables).await?;
-    activation::write_files(&layout.work_dir, &environment)?;
-    Ok((changed, environment))
-}
-
-/// The locked wheels of the pip section and where to cache them.
-struct PipInstall<'a> {
-    wheels: &'a [crate::pypi::LockedWheel],
-    cache_dir: &'a Path,
-}
-
-fn locked_wheels(packages: &[rattler_lock::PypiPackageData]) -> Result<Vec<crate::pypi::LockedWheel>, InstallError> {
-    packages
-        .iter()
-        .map(|package| {
-            crate::pypi::LockedWheel::from_pypi_package_data(package)
-                .map_err(|e| InstallError::InvalidLock { message: format!("invalid PyPI package in the lock: {e}") })
-        })
-        .collect()
-}
-
-/// Installs the locked wheels into the python of the conda solution,
-/// without running pip or python (so it works for a foreign platform).
-async fn install_pip(
-    layout: &prefix::PrefixLayout,
-    records: &[RepoDataRecord],
-    pip: &PipInstall<'_>,
-    network: NetworkMode,
-) -> Result<usize, InstallError> {
-    let python = records.iter().find(|r| r.package_record.name.as_normalized() == "python");
-    let Some(python) = python else {
-        if pip.wheels.is_empty() {
-            return Ok(0);
-        }
-        return Err(InstallError::InvalidLock { message: "the lock has PyPI packages but no python package".to_string() });
-    };
-    let site_packages = site_packages_of(&python.package_record);
-    let keep: std::collections::BTreeSet<(String, String)> =
-        pip.wheels.iter().map(|w| (pip_sync::normalize(&w.name.to_string()), w.version.to_string())).collect();
-    let removed = pip_sync::remove_stale(&layout.work_dir, &layout.work_dir.join(&site_packages), &keep)
-        .map_err(|source| InstallError::PrefixIo { path: layout.work_dir.join(&site_packages), source })?;
-    if pip.wheels.is_empty() {
-        return Ok(removed.len());
-    }
-    crate::pypi::install_wheels(
-        &layout.work_dir,
-        &layout.target_prefix,
-        &site_packages,
-        pip.wheels,
-        pip.cache_dir,
-        network == NetworkMode::Offline,
-    )
-    .await
-    .map_err(|e| InstallError::Pip { message: crate::channels::redact_text(&crate::solve::repodata::error_chain(&e)) })?;
-    tracing::info!(wheels = pip.wheels.len(), %site_packages, "installed the locked wheels");
-    Ok(removed.len())
-}
-
-/// The site-packages directory of a python record, relative to the prefix:
-/// the record's `python_site_packages_path` (CEP 17) when present, else
-/// `lib/pythonX.Y/site-packages`.
-fn site_packages_of(python: &rattler_conda_types::PackageRecord) -> String {
-    if let Some(path) = &python.python_site_packages_path {
-        return path.clone();
-    }
-    let version = python.version.to_string();
-    let major_minor: Vec<&str> = version.split('.').take(2).collect();
-    format!("lib/python{}/site-packages", major_minor.join("."))
 }
 
 fn explicit_channels(entries: &[input::ExplicitEntry]) -> Vec<String> {

@@ -1,0 +1,139 @@
+//! The linking step of an install: conda packages through rattler's
+//! installer, then the locked wheels, then the activation files.
+
+use std::collections::BTreeMap;
+
+use rattler::install::{Installer, LinkOptions};
+use rattler_cache::package_cache::PackageCache;
+use rattler_conda_types::{RepoDataRecord, Subdir};
+use reqwest_middleware::ClientWithMiddleware;
+
+use super::activation::{self, ActivationEnvironment};
+use super::prefix::{self, PrefixLayout};
+use super::{InstallError, InstallOptions, LinkMode, NetworkMode, PostLinkMode};
+use crate::pypi::LockedWheel;
+
+/// Everything the linking step needs.
+pub(super) struct LinkJob<'a> {
+    /// Where the packages go and where the prefix will run.
+    pub layout: &'a PrefixLayout,
+    /// The platform being installed.
+    pub platform: Subdir,
+    /// The conda records, in install order.
+    pub records: &'a [RepoDataRecord],
+    /// The package cache, which already holds every record.
+    pub cache: &'a PackageCache,
+    /// The HTTP client.
+    pub client: ClientWithMiddleware,
+    /// The install options.
+    pub options: &'a InstallOptions,
+    /// The environment file's `variables:`.
+    pub variables: &'a BTreeMap<String, String>,
+    /// The locked wheels of the pip section.
+    pub wheels: &'a [LockedWheel],
+}
+
+impl LinkJob<'_> {
+    /// Links the conda packages, installs the wheels and writes the
+    /// activation files. Returns how many packages changed and the
+    /// computed environment.
+    pub async fn run(self) -> Result<(usize, ActivationEnvironment), InstallError> {
+        let layout = self.layout;
+        let mut changed = self.link_conda().await?;
+        prefix::scrub_conda_meta(&layout.work_dir)?;
+        changed += install_pip(layout, self.records, self.wheels, self.options).await?;
+
+        let installed: Vec<String> =
+            self.records.iter().map(|r| r.package_record.name.as_normalized().to_string()).collect();
+        let environment =
+            activation::compute(&layout.work_dir, &layout.target_prefix, self.platform, &installed, self.variables).await?;
+        activation::write_files(&layout.work_dir, &environment)?;
+        Ok((changed, environment))
+    }
+
+    /// Runs rattler's installer; returns the number of operations it applied.
+    async fn link_conda(&self) -> Result<usize, InstallError> {
+        let layout = self.layout;
+        let mut installer = Installer::new()
+            .with_package_cache(self.cache.clone())
+            .with_download_client(self.client.clone())
+            .with_target_platform(self.platform)
+            .with_execute_link_scripts(self.options.post_link == PostLinkMode::Run);
+        if layout.target_prefix != layout.work_dir {
+            installer = installer.with_alternative_target_prefix(layout.target_prefix.clone());
+        }
+        if self.options.link == LinkMode::Copy {
+            // Symbolic links inside packages stay links (a link whose target is
+            // in another package cannot be copied); only file links are disabled.
+            installer = installer.with_link_options(LinkOptions {
+                allow_symbolic_links: Some(true),
+                allow_hard_links: Some(false),
+                allow_ref_links: Some(false),
+            });
+        }
+        let result = installer.install(&layout.work_dir, self.records.to_vec()).await.map_err(|e| {
+            InstallError::Link { prefix: layout.prefix.clone(), message: crate::solve::repodata::error_chain(&e) }
+        })?;
+        Ok(result.transaction.operations.len())
+    }
+}
+
+pub(super) fn locked_wheels(packages: &[rattler_lock::PypiPackageData]) -> Result<Vec<crate::pypi::LockedWheel>, InstallError> {
+    packages
+        .iter()
+        .map(|package| {
+            crate::pypi::LockedWheel::from_pypi_package_data(package)
+                .map_err(|e| InstallError::InvalidLock { message: format!("invalid PyPI package in the lock: {e}") })
+        })
+        .collect()
+}
+
+/// Installs the locked wheels into the python of the conda solution,
+/// without running pip or python (so it works for a foreign platform).
+async fn install_pip(
+    layout: &PrefixLayout,
+    records: &[RepoDataRecord],
+    wheels: &[LockedWheel],
+    options: &InstallOptions,
+) -> Result<usize, InstallError> {
+    let python = records.iter().find(|r| r.package_record.name.as_normalized() == "python");
+    let Some(python) = python else {
+        if wheels.is_empty() {
+            return Ok(0);
+        }
+        return Err(InstallError::InvalidLock { message: "the lock has PyPI packages but no python package".to_string() });
+    };
+    let site_packages = site_packages_of(&python.package_record);
+    let keep: std::collections::BTreeSet<(String, String)> =
+        wheels.iter().map(|w| (super::pip_sync::normalize(&w.name.to_string()), w.version.to_string())).collect();
+    let removed = super::pip_sync::remove_stale(&layout.work_dir, &layout.work_dir.join(&site_packages), &keep)
+        .map_err(|source| InstallError::PrefixIo { path: layout.work_dir.join(&site_packages), source })?;
+    if wheels.is_empty() {
+        return Ok(removed.len());
+    }
+    crate::pypi::install_wheels(
+        &layout.work_dir,
+        &layout.target_prefix,
+        &site_packages,
+        wheels,
+        &options.cache_dir,
+        options.network == NetworkMode::Offline,
+    )
+    .await
+    .map_err(|e| InstallError::Pip { message: crate::channels::redact_text(&crate::solve::repodata::error_chain(&e)) })?;
+    tracing::info!(wheels = wheels.len(), %site_packages, "installed the locked wheels");
+    Ok(removed.len())
+}
+
+/// The site-packages directory of a python record, relative to the prefix:
+/// the record's `python_site_packages_path` (CEP 17) when present, else
+/// `lib/pythonX.Y/site-packages`.
+fn site_packages_of(python: &rattler_conda_types::PackageRecord) -> String {
+    if let Some(path) = &python.python_site_packages_path {
+        return path.clone();
+    }
+    let version = python.version.to_string();
+    let major_minor: Vec<&str> = version.split('.').take(2).collect();
+    format!("lib/python{}/site-packages", major_minor.join("."))
+}
+
