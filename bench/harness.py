@@ -20,6 +20,8 @@ class Sample:
     seconds: float
     max_rss_kib: int | None
     stdout: str
+    returncode: int = 0
+    stderr: str = ""
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Row:
     peer_name: str = ""
     peer: list = field(default_factory=list)
     note: str = ""
+    peer_crashes: int = 0
 
     def median(self, samples, attribute):
         values = [getattr(s, attribute) for s in samples if getattr(s, attribute) is not None]
@@ -44,6 +47,10 @@ class Row:
         peer_rss = self.median(self.peer, "max_rss_kib")
         ratio = f"{envlock_s / peer_s:.2f}" if envlock_s and peer_s else "-"
         rss_ratio = f"{envlock_rss / peer_rss:.2f}" if envlock_rss and peer_rss else "-"
+        note = self.note
+        if self.peer_crashes:
+            crash = f"py-rattler crashed after printing its report in {self.peer_crashes} run(s)"
+            note = f"{note}; {crash}" if note else crash
         return [
             self.section,
             self.case,
@@ -55,7 +62,7 @@ class Row:
             fmt_mib(peer_rss),
             rss_ratio,
             str(len(self.envlock)),
-            self.note,
+            note,
         ]
 
 
@@ -100,7 +107,7 @@ def run_measured(argv, env=None, cwd=None, check=True):
             f"command failed with exit code {completed.returncode}: {' '.join(map(str, argv))}\n"
             f"{completed.stderr[-4000:]}"
         )
-    return Sample(seconds, rss, completed.stdout)
+    return Sample(seconds, rss, completed.stdout, completed.returncode, completed.stderr)
 
 
 def machine_description():

@@ -30,6 +30,7 @@ class Context:
     envlock: str
     bin_dir: str
     realdata: str
+    peers: bool = True
     channel: str = ""
     plain_channel: str = ""
     server: object = None
@@ -41,6 +42,8 @@ class Context:
     @property
     def py_rattler(self):
         """The venv Python with py-rattler 0.28.0, or None when it is missing."""
+        if not self.peers:
+            return None
         python = os.path.join(self.root, "target", "py-rattler-venv", "bin", "python")
         if not os.path.exists(python):
             return None
@@ -54,6 +57,8 @@ class Context:
 
     @property
     def uv(self):
+        if not self.peers:
+            return None
         uv = os.path.join(self.root, "target", "uv-venv", "bin", "uv")
         return uv if os.path.exists(uv) else shutil.which("uv")
 
@@ -61,8 +66,31 @@ class Context:
         return os.path.join(self.root, "bench", "peer_py_rattler.py")
 
 
+def run_peer(argv, row):
+    """Run a py-rattler peer command and return its Sample and JSON report.
+
+    py-rattler 0.28.0 sometimes aborts at interpreter shutdown ("Fatal Python
+    error: PyGILState_Release", or a segmentation fault) after it has printed
+    its complete report. Such a run is kept, because the measured work
+    finished, and counted in the row's note so the crash stays visible. A
+    failure without a complete report raises.
+    """
+    sample = run_measured(argv, check=False)
+    try:
+        report = json.loads(sample.stdout)
+    except json.JSONDecodeError:
+        report = None
+    if sample.returncode != 0:
+        if report is None:
+            raise RuntimeError(
+                f"peer failed with exit code {sample.returncode}: {' '.join(argv)}\n{sample.stderr[-4000:]}"
+            )
+        row.peer_crashes += 1
+    return sample, report
+
+
 PY_RATTLER_MISSING = (
-    "py-rattler skipped: not installed; run "
+    "py-rattler skipped: not installed or --without-peers; run "
     "`python3 -m venv target/py-rattler-venv && target/py-rattler-venv/bin/pip install py-rattler==0.28.0`"
 )
 
@@ -240,7 +268,7 @@ def solve_case(context, label, channel_url, warm, no_shards, over_http):
     if warm:
         run_measured(envlock_solve_argv(context, channel_url, warm_envlock, lockfile))
         if python:
-            run_measured(peer_solve_argv(context, python, channel_url, warm_peer, no_shards))
+            run_peer(peer_solve_argv(context, python, channel_url, warm_peer, no_shards), row)
 
     bytes_note = []
     answers = []
@@ -248,6 +276,10 @@ def solve_case(context, label, channel_url, warm, no_shards, over_http):
         cache = warm_envlock if warm else fresh_dir(os.path.join(base, f"cold-envlock-{index}"))
         context.server.reset()
         row.envlock.append(run_measured(envlock_solve_argv(context, channel_url, cache, lockfile)))
+        if not warm:
+            # A cold plain-repodata cache is about 400 MB, so each one goes
+            # before the next run.
+            shutil.rmtree(cache, ignore_errors=True)
         if index == 0:
             answers.append(explicit_packages(lockfile))
             if over_http:
@@ -255,10 +287,10 @@ def solve_case(context, label, channel_url, warm, no_shards, over_http):
         if python:
             cache = warm_peer if warm else fresh_dir(os.path.join(base, f"cold-peer-{index}"))
             context.server.reset()
-            sample = run_measured(peer_solve_argv(context, python, channel_url, cache, no_shards))
+            sample, report = run_peer(peer_solve_argv(context, python, channel_url, cache, no_shards), row)
             row.peer.append(sample)
             if index == 0:
-                answers.append(json.loads(sample.stdout)["packages"])
+                answers.append(report["packages"])
                 if over_http:
                     bytes_note.append(f"py-rattler read {context.server.stats()[1]:,} B")
         if not warm:
@@ -332,7 +364,7 @@ def run_install(context):
     peer_cache = os.path.join(base, "cache-peer")
     if python:
         warmup = os.path.join(base, "peer-warmup")
-        run_measured(peer_install_argv(context, python, mirror, peer_cache, warmup))
+        run_peer(peer_install_argv(context, python, mirror, peer_cache, warmup), peer_row)
     else:
         peer_row.note = PY_RATTLER_MISSING
 
@@ -348,10 +380,11 @@ def run_install(context):
         link_row.peer.append(run_measured(["cp", "-al", template, prefix + "-cpl"]))
         peer_row.envlock.append(link_row.envlock[-1])
         if python:
-            sample = run_measured(peer_install_argv(context, python, mirror, peer_cache, prefix + "-peer"))
+            argv = peer_install_argv(context, python, mirror, peer_cache, prefix + "-peer")
+            sample, report = run_peer(argv, peer_row)
             # The peer process also solves (over loopback HTTP with shards,
             # warm cache) before installing; only the install is compared.
-            sample.seconds = json.loads(sample.stdout)["install_seconds"]
+            sample.seconds = report["install_seconds"]
             peer_row.peer.append(sample)
         for suffix in ("-copy", "-cp", "-link", "-cpl", "-peer"):
             shutil.rmtree(prefix + suffix, ignore_errors=True)
@@ -438,7 +471,7 @@ def run_pip(context):
         label = "pip section, warm cache" if warm else "pip section, cold cache"
         row = Row("4 pip", label, peer_name="uv pip compile" if uv else "-")
         if uv is None:
-            row.note = "uv skipped: not installed (target/uv-venv/bin/uv or uv on PATH)"
+            row.note = "uv skipped: not installed (target/uv-venv/bin/uv or uv on PATH) or --without-peers"
         cache = os.path.join(base, "cache-envlock")
         uv_cache = os.path.join(base, "cache-uv")
         lockfile = os.path.join(base, "worker.lock")
@@ -482,27 +515,41 @@ RUNNERS = {"solve": run_solve, "install": run_install, "check": run_check, "pip"
 # --- the report -----------------------------------------------------------------
 
 
+BEGIN_MARK = "<!-- bench/run results: begin -->"
+END_MARK = "<!-- bench/run results: end -->"
+
+
 def write_report(out, context, rows, channel_summary, machine_before, machine_after, skipped):
+    """Write the results between the markers of `out`, keeping the text around them."""
     lines = [
-        "# Benchmarks",
+        BEGIN_MARK,
         "",
-        "Written by `bench/run`" + (" --smoke" if context.smoke else "") + ". Every time is the median of "
+        "Written by `bench/run" + (" --smoke" if context.smoke else "") + "`. Every time is the median of "
         f"{context.runs} run(s) of the whole process (wall clock), measured side by side with its peer "
         "in the same run, one after the other; the ratio is envlock's median over the peer's "
         "(below 1: envlock is faster). Peak resident memory is `/usr/bin/time -v`'s maximum "
         "resident set size.",
         "",
-        "## Machine",
+        "### Machine",
         "",
     ]
     lines += [f"- {key}: {value}" for key, value in machine_before.items()]
     lines.append(f"- load average after the run: {machine_after['load average (1, 5, 15 min)']}")
-    lines += ["", "## Channel", "", "```", channel_summary.rstrip(), "```", "", "## Results", ""]
+    lines += ["", "### Channel", "", "```", channel_summary.rstrip(), "```", "", "### Results", ""]
     lines.append(harness.markdown_table(harness.HEADER, [row.cells() for row in rows]))
     if skipped:
         lines += ["", "Sections not run: " + ", ".join(skipped) + "."]
-    lines.append("")
-    os.makedirs(os.path.dirname(out), exist_ok=True)
+    lines += ["", END_MARK]
+    results = "\n".join(lines)
+
+    before, after = "# Benchmarks\n\n", "\n"
+    if os.path.exists(out):
+        with open(out) as handle:
+            existing = handle.read()
+        if BEGIN_MARK in existing and END_MARK in existing:
+            before = existing[: existing.index(BEGIN_MARK)]
+            after = existing[existing.index(END_MARK) + len(END_MARK) :]
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "w") as handle:
-        handle.write("\n".join(lines))
+        handle.write(before + results + after)
     print(f"report: {out}", file=sys.stderr)

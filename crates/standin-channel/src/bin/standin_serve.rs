@@ -6,7 +6,7 @@
 //! - `stats`: prints `stats <requests> <body bytes> <archive body bytes>`
 //!   for the requests since the last `reset`, where archive bytes count only
 //!   `.conda` and `.tar.bz2` paths;
-//! - `reset`: forgets the recorded requests;
+//! - `reset`: clears the recorded requests;
 //! - `range on` / `range off`: answers or ignores `Range` headers.
 //!
 //! The server stops when stdin closes.
@@ -38,7 +38,10 @@ fn main() -> ExitCode {
     };
 
     let mut stdout = std::io::stdout();
-    if writeln!(stdout, "url {}", server.url()).and_then(|()| stdout.flush()).is_err() {
+    if writeln!(stdout, "url {}", server.url())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
         return ExitCode::FAILURE;
     }
 
@@ -67,9 +70,14 @@ fn main() -> ExitCode {
                 server.set_range(false);
                 "ok".to_string()
             }
-            other => format!("error unknown command {other:?}; expected stats, reset, range on or range off"),
+            other => format!(
+                "error unknown command {other:?}; expected stats, reset, range on or range off"
+            ),
         };
-        if writeln!(stdout, "{reply}").and_then(|()| stdout.flush()).is_err() {
+        if writeln!(stdout, "{reply}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
             break;
         }
     }

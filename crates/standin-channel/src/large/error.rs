@@ -21,6 +21,17 @@ pub enum LargeChannelError {
         source: std::io::Error,
     },
 
+    /// The `repodata.json` that the indexer wrote for the worker closure could
+    /// not be read back.
+    #[error("failed to read the indexed repodata {path}")]
+    ReadIndexedRepodata {
+        /// The file that was read.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// The real repodata of a subdirectory has no records to take a shape from.
     #[error("real repodata {path} has no records")]
     EmptyRealRepodata {

@@ -4,15 +4,17 @@
 //! like the real packages where the real records give a size) and then adds
 //! repodata-only filler records until each subdirectory has about as many
 //! records and names as conda-forge. The filler copies the history shapes of
-//! genuine conda-forge records read at run time (see [`shape`]), and the
-//! repodata is written by `rattler_index::write_repodata`, the same code path
-//! as the small stand-in, so `repodata.json`, `repodata.json.zst` and the
-//! sharded repodata (`repodata_shards.msgpack.zst` + `shards/`) are what the
-//! gateway reads from a real indexer.
+//! genuine conda-forge records read at run time (see [`shape`]).
+//! `repodata.json` and `repodata.json.zst` are written by
+//! `rattler_index::write_repodata`, the indexer of the small stand-in, and
+//! the sharded repodata (`repodata_shards.msgpack.zst` + `shards/`) by
+//! [`shards`] in the same format, so the gateway reads what a real indexer
+//! writes.
 
 mod error;
 mod records;
 pub mod shape;
+mod shards;
 mod sizes;
 
 use std::collections::BTreeMap;
@@ -33,7 +35,8 @@ use crate::channel::ChannelSpec;
 use crate::tables::{LINUX_64, LINUX_AARCH64, NOARCH};
 use crate::write::write_channel;
 
-/// What [`write_large_channel`] writes.
+/// The record targets, size divisor and seed of a channel for
+/// [`write_large_channel`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct LargeChannelSpec {
     realdata: PathBuf,
@@ -60,7 +63,9 @@ impl LargeChannelSpec {
             realdata: realdata.into(),
             targets: targets
                 .into_iter()
-                .map(|(subdir, records, names)| (subdir.to_string(), SubdirTarget { records, names }))
+                .map(|(subdir, records, names)| {
+                    (subdir.to_string(), SubdirTarget { records, names })
+                })
                 .collect(),
             size_divisor: 1,
             seed: 0x656e_766c_6f63_6b00,
@@ -119,8 +124,10 @@ pub async fn write_large_channel(
         shapes.insert(subdir.clone(), shape::measure(&spec.realdata, subdir)?);
     }
 
-    let shape_refs: Vec<(&str, &SubdirShapes)> =
-        shapes.iter().map(|(subdir, shapes)| (subdir.as_str(), shapes)).collect();
+    let shape_refs: Vec<(&str, &SubdirShapes)> = shapes
+        .iter()
+        .map(|(subdir, shapes)| (subdir.as_str(), shapes))
+        .collect();
     let worker = sizes::with_real_sizes(ChannelSpec::worker(), &shape_refs, spec.size_divisor);
     let written = write_channel(&worker, out_dir)
         .await
@@ -133,8 +140,7 @@ pub async fn write_large_channel(
             max_size: BTreeMap::new(),
         });
         let seed = spec.seed.wrapping_add(index as u64);
-        let mut summary =
-            add_filler(&written.root, subdir, subdir_shapes, *target, seed).await?;
+        let mut summary = add_filler(&written.root, subdir, subdir_shapes, *target, seed).await?;
         summary.archive_bytes = written.subdirs.get(subdir).map_or(0, |s| s.total_bytes);
         summaries.insert(subdir.clone(), summary);
     }
@@ -155,7 +161,7 @@ async fn add_filler(
     let path = repodata_path.clone();
     let repodata = tokio::task::spawn_blocking(move || {
         let mut repodata = RepoData::from_path(&path)
-            .map_err(|source| LargeChannelError::ReadRealRepodata { path, source })?;
+            .map_err(|source| LargeChannelError::ReadIndexedRepodata { path, source })?;
         if !shapes.names.is_empty() {
             for (key, record) in records::generate(&owned_subdir, &shapes, target, seed)? {
                 repodata.conda_packages.insert(key, record);
@@ -180,6 +186,14 @@ async fn add_filler(
     names.dedup();
     summary.names = names.len();
 
+    let shard_root = root.to_path_buf();
+    let shard_subdir = subdir.to_string();
+    let repodata = tokio::task::spawn_blocking(move || {
+        let subdir_dir = shard_root.join(&shard_subdir);
+        shards::write_shards(&repodata, &shard_subdir, &subdir_dir).map(|()| repodata)
+    })
+    .await
+    .map_err(LargeChannelError::Task)??;
     write_subdir_repodata(root, subdir, repodata).await?;
 
     let subdir_dir = root.join(subdir);
@@ -194,26 +208,25 @@ async fn write_subdir_repodata(
     subdir: &str,
     repodata: RepoData,
 ) -> Result<(), LargeChannelError> {
-    let write_error = |source: Box<dyn std::error::Error + Send + Sync>| {
-        LargeChannelError::WriteRepodata {
+    let write_error =
+        |source: Box<dyn std::error::Error + Send + Sync>| LargeChannelError::WriteRepodata {
             subdir: subdir.to_string(),
             source,
-        }
-    };
+        };
     let parsed_subdir = Subdir::from_str(subdir).map_err(|error| write_error(error.into()))?;
 
     let mut config = FsConfig::default();
     config.root = Some(root.to_string_lossy().to_string());
     config.atomic_write_dir = Some(root.join(".tmp").to_string_lossy().to_string());
-    let operator = Operator::new(config.into_builder())
-        .map_err(|error| write_error(error.into()))?;
+    let operator =
+        Operator::new(config.into_builder()).map_err(|error| write_error(error.into()))?;
 
     let metadata = RepodataMetadataCollection::new(
         &operator,
         parsed_subdir,
         false,
         true,
-        true,
+        false,
         PreconditionChecks::Disabled,
     )
     .await

@@ -81,7 +81,11 @@ pub fn generate(
             for build_number in 0..builds {
                 let record = filler_record(
                     &mut rng,
-                    FillerName { name: &name, shape, subdir },
+                    FillerName {
+                        name: &name,
+                        shape,
+                        subdir,
+                    },
                     version_index,
                     build_number,
                     &names,
@@ -109,7 +113,12 @@ fn filler_record(
     earlier_names: &[String],
 ) -> Result<(DistArchiveIdentifier, PackageRecord), LargeChannelError> {
     let shape = filler.shape;
-    let version_text = format!("{}.{}.{}", version_index / 20, version_index % 20, build_number % 3);
+    let version_text = format!(
+        "{}.{}.{}",
+        version_index / 20,
+        version_index % 20,
+        build_number % 3
+    );
     let template = &shape.builds[rng.below(shape.builds.len())];
     let build_text = build_string(rng, template, build_number);
 
@@ -141,10 +150,14 @@ fn filler_record(
 /// Copies a real build string with a new hash and build number, so
 /// `py39h5eee18b_3` becomes `py39h<7 new hex digits>_<n>`.
 fn build_string(rng: &mut Rng, template: &str, build_number: usize) -> String {
-    let prefix = template.rsplit_once('_').map_or(template, |(prefix, _)| prefix);
+    let prefix = template
+        .rsplit_once('_')
+        .map_or(template, |(prefix, _)| prefix);
     let hashed = prefix.len() >= 8
         && prefix.as_bytes()[prefix.len() - 8] == b'h'
-        && prefix[prefix.len() - 7..].bytes().all(|b| b.is_ascii_hexdigit());
+        && prefix[prefix.len() - 7..]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit());
     let stem = if hashed {
         format!("{}h{}", &prefix[..prefix.len() - 8], rng.hex(7))
     } else {
@@ -190,4 +203,70 @@ fn parse<T, E: std::fmt::Display>(
         value: value.to_string(),
         reason: error.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn shapes() -> SubdirShapes {
+        let shape = NameShape {
+            name: "numpy".to_string(),
+            builds_per_version: vec![2, 3],
+            builds: vec!["py39h5eee18b_3".to_string(), "conda_forge".to_string()],
+            depends_counts: vec![0, 2],
+            depends: vec!["python >=3.9,<3.10.0a0".to_string()],
+            noarch_python: false,
+        };
+        SubdirShapes {
+            names: vec![shape],
+            max_size: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn generate_meets_both_targets() {
+        let target = SubdirTarget {
+            records: 200,
+            names: 30,
+        };
+        let records = generate("linux-64", &shapes(), target, 7).unwrap();
+
+        assert!(records.len() >= 200, "{} records", records.len());
+        let mut names: Vec<_> = records
+            .iter()
+            .map(|(_, r)| r.name.as_normalized().to_string())
+            .collect();
+        names.sort();
+        names.dedup();
+        assert!(names.len() >= 30, "{} names", names.len());
+        assert!(names
+            .iter()
+            .all(|name| name.starts_with('x') && name.ends_with("-numpy")));
+    }
+
+    #[test]
+    fn generate_is_deterministic() {
+        let target = SubdirTarget {
+            records: 50,
+            names: 5,
+        };
+        let first = generate("linux-64", &shapes(), target, 7).unwrap();
+        let second = generate("linux-64", &shapes(), target, 7).unwrap();
+
+        assert_eq!(first, second);
+    }
+
+    #[test]
+    fn build_string_replaces_hash() {
+        let mut rng = Rng::new(1);
+        let build = build_string(&mut rng, "py39h5eee18b_3", 4);
+
+        assert!(build.starts_with("py39h"), "{build}");
+        assert!(build.ends_with("_4"), "{build}");
+        assert_ne!(build, "py39h5eee18b_4");
+        assert_eq!(build.len(), "py39h5eee18b_4".len());
+    }
 }

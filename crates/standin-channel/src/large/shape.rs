@@ -66,15 +66,18 @@ pub fn real_repodata_path(realdata: &Path, subdir: &str) -> PathBuf {
 /// Reads the real `repodata.json` of `subdir` and measures its shapes.
 pub fn measure(realdata: &Path, subdir: &str) -> Result<SubdirShapes, LargeChannelError> {
     let path = real_repodata_path(realdata, subdir);
-    let repodata = RepoData::from_path(&path).map_err(|source| {
-        LargeChannelError::ReadRealRepodata {
+    let repodata =
+        RepoData::from_path(&path).map_err(|source| LargeChannelError::ReadRealRepodata {
             path: path.clone(),
             source,
-        }
-    })?;
+        })?;
 
     let mut by_name: BTreeMap<String, Vec<&PackageRecord>> = BTreeMap::new();
-    for record in repodata.packages.values().chain(repodata.conda_packages.values()) {
+    for record in repodata
+        .packages
+        .values()
+        .chain(repodata.conda_packages.values())
+    {
         by_name
             .entry(record.name.as_normalized().to_string())
             .or_default()

@@ -21,10 +21,10 @@ const MIN_FILLED_BYTES: u64 = 1 << 20;
 pub const NWCHEM_ESTIMATED_BYTES: u64 = 32 << 20;
 
 /// Adds filler to every worker package whose name has a real record of at
-/// least 1 MiB in the same subdirectory (or in `noarch`), so its archive is
-/// about as large as the largest real archive of that name, and
-/// [`NWCHEM_ESTIMATED_BYTES`] to nwchem. `scale` divides
-/// the sizes (1 for real sizes, more for a quick smoke run).
+/// least 1 MiB in the package's own subdirectory. The filler makes the archive
+/// about as large as the largest real archive of that name, and nwchem gets
+/// [`NWCHEM_ESTIMATED_BYTES`]. `scale` divides all sizes (1 for real sizes,
+/// more for a quick smoke run).
 pub fn with_real_sizes(
     spec: ChannelSpec,
     shapes: &[(&str, &SubdirShapes)],
@@ -36,15 +36,23 @@ pub fn with_real_sizes(
             .iter()
             .filter(|(subdir, _)| *subdir == package.subdir)
             .find_map(|(_, shapes)| shapes.max_size.get(&package.name).copied())
-            .unwrap_or(if package.name == "nwchem" { NWCHEM_ESTIMATED_BYTES } else { 0 });
+            .unwrap_or(if package.name == "nwchem" {
+                NWCHEM_ESTIMATED_BYTES
+            } else {
+                0
+            });
         let package = if real_size >= MIN_FILLED_BYTES {
             let seed = package
                 .name
                 .bytes()
                 .chain(package.subdir.bytes())
-                .fold(0u64, |acc, b| acc.wrapping_mul(31).wrapping_add(u64::from(b)));
+                .fold(0u64, |acc, b| {
+                    acc.wrapping_mul(31).wrapping_add(u64::from(b))
+                });
             let bytes = (real_size / scale.max(1)) as usize;
-            package.clone().with_file(FileSpec::new(SIZE_FILLER_PATH, filler_bytes(bytes, seed)))
+            package
+                .clone()
+                .with_file(FileSpec::new(SIZE_FILLER_PATH, filler_bytes(bytes, seed)))
         } else {
             package.clone()
         };

@@ -93,8 +93,8 @@ impl Shared {
             .find_map(|rule| rule.take(relative_path))
     }
 
-    /// The path to serve for a request, or `None` when it lacks the
-    /// required credentials.
+    /// Checks a request's credentials. Returns the path to serve, or `None`
+    /// when the credentials are missing or wrong.
     fn authorize(&self, path: &str, authorization: Option<&str>) -> Option<String> {
         match lock(&self.auth).as_ref() {
             Some(auth) => auth.authorize(path, authorization),
