@@ -33,7 +33,9 @@ pub enum ChannelError {
     },
     /// The URL of a mirror could not be parsed.
     #[error("invalid mirror URL '{url}' for channel '{channel}': {reason}")]
-    #[diagnostic(help("mirror URLs are file://, http:// or https:// URLs, or an absolute directory path"))]
+    #[diagnostic(help(
+        "mirror URLs are file://, http:// or https:// URLs, or an absolute directory path"
+    ))]
     MirrorUrl {
         /// The channel the mirror is for.
         channel: String,
@@ -69,13 +71,18 @@ impl FromStr for Mirror {
         let (channel, url) = value
             .split_once('=')
             .filter(|(c, u)| !c.trim().is_empty() && !u.trim().is_empty())
-            .ok_or_else(|| ChannelError::MirrorShape { value: redact_text(value) })?;
+            .ok_or_else(|| ChannelError::MirrorShape {
+                value: redact_text(value),
+            })?;
         let url = parse_location(url.trim()).map_err(|reason| ChannelError::MirrorUrl {
             channel: channel.to_string(),
             url: redact_text(url),
             reason,
         })?;
-        Ok(Self { channel: channel.trim().to_string(), url })
+        Ok(Self {
+            channel: channel.trim().to_string(),
+            url,
+        })
     }
 }
 
@@ -88,10 +95,18 @@ pub fn mirrors_or_env(given: &[Mirror]) -> Result<Vec<Mirror>, ChannelError> {
     if !given.is_empty() {
         return Ok(given.to_vec());
     }
-    let Ok(value) = std::env::var(MIRROR_VARIABLE) else { return Ok(Vec::new()) };
-    let mirrors = value.split_whitespace().map(Mirror::from_str).collect::<Result<Vec<_>, _>>()?;
+    let Ok(value) = std::env::var(MIRROR_VARIABLE) else {
+        return Ok(Vec::new());
+    };
+    let mirrors = value
+        .split_whitespace()
+        .map(Mirror::from_str)
+        .collect::<Result<Vec<_>, _>>()?;
     if !mirrors.is_empty() {
-        tracing::info!(count = mirrors.len(), "using mirrors from {MIRROR_VARIABLE}");
+        tracing::info!(
+            count = mirrors.len(),
+            "using mirrors from {MIRROR_VARIABLE}"
+        );
     }
     Ok(mirrors)
 }
@@ -175,7 +190,11 @@ pub fn resolve_channels(
             }
             None => original,
         };
-        sources.push(ChannelSource { name: name.clone(), canonical, fetch });
+        sources.push(ChannelSource {
+            name: name.clone(),
+            canonical,
+            fetch,
+        });
     }
     for mirror in mirrors {
         let target = strip_credentials(&canonical_url(&mirror.channel, &config)?);
@@ -220,8 +239,9 @@ pub fn strip_credentials(url: &Url) -> Url {
 
 /// Masks credentials in a URL for display (`********`), keeping it recognisable.
 pub fn redact_url(url: &Url) -> Url {
-    let mut url = rattler_redaction::redact_url_for_display(url, rattler_redaction::DEFAULT_REDACTION_STR)
-        .unwrap_or_else(|| url.clone());
+    let mut url =
+        rattler_redaction::redact_url_for_display(url, rattler_redaction::DEFAULT_REDACTION_STR)
+            .unwrap_or_else(|| url.clone());
     if !url.username().is_empty() {
         let _ = url.set_username(rattler_redaction::DEFAULT_REDACTION_STR);
     }
@@ -264,7 +284,10 @@ fn next_url_span(text: &str) -> Option<(usize, usize)> {
     let length = text[after..]
         .find(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | '}' | '>' | '"' | '\'' | '`'))
         .unwrap_or(text.len() - after);
-    let end = after + text[after..after + length].trim_end_matches(['.', ',', ';', ':']).len();
+    let end = after
+        + text[after..after + length]
+            .trim_end_matches(['.', ',', ';', ':'])
+            .len();
     Some((start, end.max(after)))
 }
 
@@ -277,7 +300,10 @@ mod tests {
         let mirrors = vec![Mirror::from_str("conda-forge=http://127.0.0.1:9/cf").unwrap()];
         let sources = resolve_channels(&["conda-forge".into()], &mirrors, Path::new("/")).unwrap();
         let source = &sources[0];
-        assert_eq!(source.canonical.as_str(), "https://conda.anaconda.org/conda-forge/");
+        assert_eq!(
+            source.canonical.as_str(),
+            "https://conda.anaconda.org/conda-forge/"
+        );
         assert_eq!(source.fetch.as_str(), "http://127.0.0.1:9/cf/");
         let record = Url::parse("http://127.0.0.1:9/cf/linux-64/a-1-0.conda").unwrap();
         assert_eq!(
@@ -294,7 +320,10 @@ mod tests {
             Path::new("/"),
         )
         .unwrap();
-        assert_eq!(sources[0].canonical.as_str(), "https://example.invalid/private/");
+        assert_eq!(
+            sources[0].canonical.as_str(),
+            "https://example.invalid/private/"
+        );
         assert!(sources[0].fetch.as_str().contains("tok123"));
     }
 
@@ -309,10 +338,16 @@ mod tests {
 
     #[test]
     fn redaction_finds_wrapped_urls() {
-        let text = redact_text("error sending request for url (http://127.0.0.1:1/t/tok-9/x.json): refused");
+        let text = redact_text(
+            "error sending request for url (http://127.0.0.1:1/t/tok-9/x.json): refused",
+        );
         assert!(!text.contains("tok-9"), "{text}");
-        assert!(text.contains("(http://127.0.0.1:1/t/********/x.json): refused"), "{text}");
-        let text = redact_text("fetching 'https://u:pw9@h.invalid/c/?k=v9', then \"file:///tmp/x\".");
+        assert!(
+            text.contains("(http://127.0.0.1:1/t/********/x.json): refused"),
+            "{text}"
+        );
+        let text =
+            redact_text("fetching 'https://u:pw9@h.invalid/c/?k=v9', then \"file:///tmp/x\".");
         assert!(!text.contains("pw9"), "{text}");
         assert!(!text.contains("v9"), "{text}");
         assert!(text.ends_with("\"file:///tmp/x\"."), "{text}");
@@ -323,7 +358,8 @@ mod tests {
     #[test]
     fn unused_mirror_is_an_error() {
         let mirrors = vec![Mirror::from_str("bioconda=/tmp/x").unwrap()];
-        let error = resolve_channels(&["conda-forge".into()], &mirrors, Path::new("/")).unwrap_err();
+        let error =
+            resolve_channels(&["conda-forge".into()], &mirrors, Path::new("/")).unwrap_err();
         assert!(error.to_string().contains("bioconda"));
     }
 }

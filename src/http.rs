@@ -15,7 +15,9 @@ pub enum ClientError {
     Credentials(String),
     /// `ENVLOCK_HTTP_TIMEOUT` is not a positive number of seconds.
     #[error("invalid {READ_TIMEOUT_VARIABLE} '{value}': expected a positive number of seconds")]
-    #[diagnostic(help("for example ENVLOCK_HTTP_TIMEOUT=120, or unset it for the default of 60 seconds"))]
+    #[diagnostic(help(
+        "for example ENVLOCK_HTTP_TIMEOUT=120, or unset it for the default of 60 seconds"
+    ))]
     InvalidTimeout {
         /// The value as set.
         value: String,
@@ -28,7 +30,9 @@ pub enum ClientError {
 impl crate::exit_code::Classify for ClientError {
     fn exit_class(&self) -> crate::exit_code::ExitClass {
         match self {
-            ClientError::Credentials(_) | ClientError::InvalidTimeout { .. } => crate::exit_code::ExitClass::Input,
+            ClientError::Credentials(_) | ClientError::InvalidTimeout { .. } => {
+                crate::exit_code::ExitClass::Input
+            }
             ClientError::Build(_) => crate::exit_code::ExitClass::Internal,
         }
     }
@@ -88,7 +92,9 @@ pub const READ_TIMEOUT_VARIABLE: &str = "ENVLOCK_HTTP_TIMEOUT";
 
 /// The read timeout: `ENVLOCK_HTTP_TIMEOUT` seconds when set, else [`DEFAULT_READ_TIMEOUT`].
 fn read_timeout() -> Result<Duration, ClientError> {
-    let Ok(value) = std::env::var(READ_TIMEOUT_VARIABLE) else { return Ok(DEFAULT_READ_TIMEOUT) };
+    let Ok(value) = std::env::var(READ_TIMEOUT_VARIABLE) else {
+        return Ok(DEFAULT_READ_TIMEOUT);
+    };
     match value.trim().parse::<u64>() {
         Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
         _ => Err(ClientError::InvalidTimeout { value }),

@@ -34,7 +34,11 @@ pub struct RetryMiddleware {
 
 impl Default for RetryMiddleware {
     fn default() -> Self {
-        Self { max_retries: MAX_RETRIES, base_delay: BASE_DELAY, max_delay: MAX_DELAY }
+        Self {
+            max_retries: MAX_RETRIES,
+            base_delay: BASE_DELAY,
+            max_delay: MAX_DELAY,
+        }
     }
 }
 
@@ -65,7 +69,11 @@ fn is_transient_error(error: &reqwest_middleware::Error) -> bool {
 /// The `Retry-After` header in seconds. HTTP dates are not supported and
 /// fall back to the backoff.
 fn retry_after(response: &Response) -> Option<Duration> {
-    let value = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    let value = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?;
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
@@ -85,12 +93,14 @@ impl Middleware for RetryMiddleware {
             };
             let outcome = next.clone().run(copy, extensions).await;
             let (reason, server_delay) = match &outcome {
-                Ok(response) if is_transient_status(response.status()) => {
-                    (format!("status {}", response.status()), retry_after(response))
-                }
-                Err(error) if is_transient_error(error) => {
-                    (crate::channels::redact_text(&crate::solve::repodata::error_chain(error)), None)
-                }
+                Ok(response) if is_transient_status(response.status()) => (
+                    format!("status {}", response.status()),
+                    retry_after(response),
+                ),
+                Err(error) if is_transient_error(error) => (
+                    crate::channels::redact_text(&crate::solve::repodata::error_chain(error)),
+                    None,
+                ),
                 _ => return outcome,
             };
             if attempt > self.max_retries {
@@ -123,17 +133,26 @@ mod tests {
         assert_eq!(retry.delay(2, None), Duration::from_secs(1));
         assert_eq!(retry.delay(3, None), Duration::from_secs(2));
         assert_eq!(retry.delay(30, None), MAX_DELAY);
-        assert_eq!(retry.delay(1, Some(Duration::from_secs(3))), Duration::from_secs(3));
+        assert_eq!(
+            retry.delay(1, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
         assert_eq!(retry.delay(1, Some(Duration::from_secs(3600))), MAX_DELAY);
     }
 
     #[test]
     fn transient_statuses() {
         for code in [408, 429, 500, 502, 503, 504] {
-            assert!(is_transient_status(StatusCode::from_u16(code).unwrap()), "{code}");
+            assert!(
+                is_transient_status(StatusCode::from_u16(code).unwrap()),
+                "{code}"
+            );
         }
         for code in [200, 304, 400, 401, 403, 404, 416] {
-            assert!(!is_transient_status(StatusCode::from_u16(code).unwrap()), "{code}");
+            assert!(
+                !is_transient_status(StatusCode::from_u16(code).unwrap()),
+                "{code}"
+            );
         }
     }
 }

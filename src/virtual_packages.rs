@@ -10,8 +10,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use rattler_conda_types::{
-    GenericVirtualPackage, PackageName, Subdir, Version,
-    package::BuildString,
+    package::BuildString, GenericVirtualPackage, PackageName, Subdir, Version,
 };
 
 /// Default virtual packages for one target platform: `(name, version, build)`.
@@ -104,12 +103,15 @@ impl FromStr for VirtualPackageOverride {
     type Err = VirtualPackageError;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        let shape = || VirtualPackageError::Shape { value: value.to_string() };
-        let (platform, rest) = value.split_once(':').ok_or_else(shape)?;
-        let platform = Subdir::from_str(platform.trim()).map_err(|_| VirtualPackageError::Platform {
+        let shape = || VirtualPackageError::Shape {
             value: value.to_string(),
-            platform: platform.to_string(),
-        })?;
+        };
+        let (platform, rest) = value.split_once(':').ok_or_else(shape)?;
+        let platform =
+            Subdir::from_str(platform.trim()).map_err(|_| VirtualPackageError::Platform {
+                value: value.to_string(),
+                platform: platform.to_string(),
+            })?;
         let mut parts = rest.splitn(3, '=');
         let name = parts.next().filter(|n| !n.is_empty()).ok_or_else(shape)?;
         let version = parts.next().filter(|v| !v.is_empty()).ok_or_else(shape)?;
@@ -133,16 +135,24 @@ enum MakeError {
     Other(String),
 }
 
-fn make_package(name: &str, version: &str, build: &str) -> Result<GenericVirtualPackage, MakeError> {
+fn make_package(
+    name: &str,
+    version: &str,
+    build: &str,
+) -> Result<GenericVirtualPackage, MakeError> {
     if !name.starts_with("__") {
         return Err(MakeError::Name);
     }
     let name = PackageName::from_str(name).map_err(|e| MakeError::Other(e.to_string()))?;
     let version = Version::from_str(version)
         .map_err(|e| MakeError::Other(format!("version '{version}': {e}")))?;
-    let build_string =
-        BuildString::from_str(build).map_err(|e| MakeError::Other(format!("build '{build}': {e}")))?;
-    Ok(GenericVirtualPackage { name, version, build_string })
+    let build_string = BuildString::from_str(build)
+        .map_err(|e| MakeError::Other(format!("build '{build}': {e}")))?;
+    Ok(GenericVirtualPackage {
+        name,
+        version,
+        build_string,
+    })
 }
 
 /// The virtual packages of every target platform, after overrides.

@@ -21,7 +21,12 @@ fn run_smoke(name: &str, extra: &[&str]) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let output = Command::new("python3")
         .arg(root.join("bench/run"))
-        .args(["--smoke", "--envlock", env!("CARGO_BIN_EXE_envlock"), "--out"])
+        .args([
+            "--smoke",
+            "--envlock",
+            env!("CARGO_BIN_EXE_envlock"),
+            "--out",
+        ])
         .arg(&report)
         .arg("--work")
         .arg(dir.join("work"))
@@ -33,14 +38,23 @@ fn run_smoke(name: &str, extra: &[&str]) -> String {
         .expect("run python3 bench/run");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "bench/run --smoke failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(stdout.contains("time ratio envlock/peer"), "no table on stdout:\n{stdout}");
+    assert!(
+        output.status.success(),
+        "bench/run --smoke failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.contains("time ratio envlock/peer"),
+        "no table on stdout:\n{stdout}"
+    );
     std::fs::read_to_string(&report).unwrap_or_else(|e| panic!("read {}: {e}", report.display()))
 }
 
 fn table_rows<'a>(report: &'a str, section: &str) -> Vec<&'a str> {
     let prefix = format!("| {section} |");
-    report.lines().filter(|line| line.starts_with(&prefix)).collect()
+    report
+        .lines()
+        .filter(|line| line.starts_with(&prefix))
+        .collect()
 }
 
 #[test]
@@ -50,16 +64,40 @@ fn smoke_run_writes_every_section() {
     }
     let report = run_smoke("bench-smoke", &[]);
 
-    assert!(report.contains("## Machine"), "no machine section in:\n{report}");
-    assert!(report.contains("load average"), "no load average in:\n{report}");
-    assert_eq!(table_rows(&report, "1 solve").len(), 5, "solve rows in:\n{report}");
-    assert_eq!(table_rows(&report, "2 install").len(), 3, "install rows in:\n{report}");
-    assert_eq!(table_rows(&report, "3 check").len(), 1, "check rows in:\n{report}");
+    assert!(
+        report.contains("## Machine"),
+        "no machine section in:\n{report}"
+    );
+    assert!(
+        report.contains("load average"),
+        "no load average in:\n{report}"
+    );
+    assert_eq!(
+        table_rows(&report, "1 solve").len(),
+        5,
+        "solve rows in:\n{report}"
+    );
+    assert_eq!(
+        table_rows(&report, "2 install").len(),
+        3,
+        "install rows in:\n{report}"
+    );
+    assert_eq!(
+        table_rows(&report, "3 check").len(),
+        1,
+        "check rows in:\n{report}"
+    );
     for row in table_rows(&report, "1 solve") {
         let peer_measured = row.contains("same records");
         let peer_skipped = row.contains("py-rattler skipped");
-        assert!(peer_measured || peer_skipped, "solve row neither compares nor names the skipped peer: {row}");
-        assert!(!row.contains("RECORDS DIFFER"), "envlock and py-rattler disagree: {row}");
+        assert!(
+            peer_measured || peer_skipped,
+            "solve row neither compares nor names the skipped peer: {row}"
+        );
+        assert!(
+            !row.contains("RECORDS DIFFER"),
+            "envlock and py-rattler disagree: {row}"
+        );
     }
 }
 
@@ -68,12 +106,18 @@ fn smoke_run_without_peers_names_them() {
     if realdata().is_none() {
         return;
     }
-    let report = run_smoke("bench-smoke-no-peers", &["--without-peers", "--only", "solve", "--only", "install"]);
+    let report = run_smoke(
+        "bench-smoke-no-peers",
+        &["--without-peers", "--only", "solve", "--only", "install"],
+    );
 
     let solve = table_rows(&report, "1 solve");
     assert_eq!(solve.len(), 5, "solve rows in:\n{report}");
     for row in solve {
-        assert!(row.contains("py-rattler skipped"), "skipped peer not named: {row}");
+        assert!(
+            row.contains("py-rattler skipped"),
+            "skipped peer not named: {row}"
+        );
     }
     let install = table_rows(&report, "2 install");
     assert!(

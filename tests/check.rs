@@ -6,8 +6,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{assert_exit, envlock, stderr, test_dir, worker_channel, worker_env_file, write_channel};
-use standin_channel::{ChannelSpec, LINUX_AARCH64, Variant};
+use common::{
+    assert_exit, envlock, stderr, test_dir, worker_channel, worker_env_file, write_channel,
+};
+use standin_channel::{ChannelSpec, Variant, LINUX_AARCH64};
 
 /// Copies the worker environment into `dir` and returns the `--mirror` value for `channel`.
 fn prepare(dir: &Path, channel: &Path) -> String {
@@ -18,13 +20,22 @@ fn prepare(dir: &Path, channel: &Path) -> String {
 
 /// Runs `envlock check --format json` in `dir` with extra arguments.
 fn check(dir: &Path, mirror: &str, extra: &[&str]) -> Output {
-    let mut args = vec!["check", "--mirror", mirror, "--cache-dir", "cache", "--format", "json"];
+    let mut args = vec![
+        "check",
+        "--mirror",
+        mirror,
+        "--cache-dir",
+        "cache",
+        "--format",
+        "json",
+    ];
     args.extend_from_slice(extra);
     envlock(dir, &args)
 }
 
 fn report(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stderr(output)))
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stderr(output)))
 }
 
 /// Writes a variant channel under `dir` and returns its path.
@@ -58,14 +69,21 @@ fn worker_channel_passes() {
         assert!(item["builds"].as_u64() >= Some(1), "{item}");
     }
     for platform in ["linux-aarch64", "linux-64"] {
-        assert_eq!(find(&report["availability"], "crest", platform)["newest"], "3.0.2");
+        assert_eq!(
+            find(&report["availability"], "crest", platform)["newest"],
+            "3.0.2"
+        );
     }
     for solve in report["solves"].as_array().expect("solves") {
         assert_eq!(solve["status"], "solvable", "{solve}");
     }
 
     let content = report["content"].as_array().expect("content");
-    assert_eq!(content.len(), 4, "nwchem and xtb on two platforms: {content:?}");
+    assert_eq!(
+        content.len(),
+        4,
+        "nwchem and xtb on two platforms: {content:?}"
+    );
     for package in content {
         assert_eq!(package["source"], "channel", "{package}");
         assert_eq!(package["transfer"]["method"], "local-file", "{package}");
@@ -80,10 +98,16 @@ fn worker_channel_passes() {
         .find(|r| r["rule"] == "nwchem-basis-library")
         .cloned()
         .expect("basis rule");
-    assert_eq!(basis["matched"].as_u64(), Some(standin_channel::BASIS_SETS.len() as u64));
+    assert_eq!(
+        basis["matched"].as_u64(),
+        Some(standin_channel::BASIS_SETS.len() as u64)
+    );
 
     let text = stderr(&output);
-    assert!(text.contains("no lock at"), "the missing lock must be visible:\n{text}");
+    assert!(
+        text.contains("no lock at"),
+        "the missing lock must be visible:\n{text}"
+    );
     assert!(text.contains("check passed"), "{text}");
 }
 
@@ -96,8 +120,12 @@ fn crest_without_aarch64_build_fails() {
         .find(|p| p.subdir == LINUX_AARCH64)
         .cloned()
         .expect("crest linux-aarch64 build");
-    let older = crest_arm.with_version("3.0.1", "h128b2f3_1").with_standin_files();
-    let spec = worker.with_package(older).without_build("crest", "3.0.2", LINUX_AARCH64);
+    let older = crest_arm
+        .with_version("3.0.1", "h128b2f3_1")
+        .with_standin_files();
+    let spec = worker
+        .with_package(older)
+        .without_build("crest", "3.0.2", LINUX_AARCH64);
     let mirror = prepare(&dir, &variant_channel(&dir, &spec));
 
     let output = check(&dir, &mirror, &[]);
@@ -113,11 +141,22 @@ fn crest_without_aarch64_build_fails() {
     assert_eq!(arm["satisfiable"], false);
     assert_eq!(arm["builds"], 1);
     assert_eq!(arm["newest"], "3.0.1");
-    assert_eq!(find(&report["availability"], "crest", "linux-64")["satisfiable"], true);
+    assert_eq!(
+        find(&report["availability"], "crest", "linux-64")["satisfiable"],
+        true
+    );
     let solves = report["solves"].as_array().unwrap();
-    let arm_solve = solves.iter().find(|s| s["platform"] == "linux-aarch64").unwrap();
+    let arm_solve = solves
+        .iter()
+        .find(|s| s["platform"] == "linux-aarch64")
+        .unwrap();
     assert_eq!(arm_solve["status"], "skipped");
-    assert_eq!(report["problems"].as_array().unwrap().len(), 1, "{}", report["problems"]);
+    assert_eq!(
+        report["problems"].as_array().unwrap().len(),
+        1,
+        "{}",
+        report["problems"]
+    );
 }
 
 #[test]
@@ -127,14 +166,23 @@ fn require_pin_is_checked() {
     let output = check(&dir, &mirror, &["--require", "xtb=6.8"]);
     assert_exit(&output, 6);
     let text = stderr(&output);
-    assert!(text.contains("xtb 6.8 has no linux-aarch64 build; newest there: 6.7.1"), "{text}");
-    assert!(text.contains("xtb 6.8 has no linux-64 build; newest there: 6.7.1"), "{text}");
+    assert!(
+        text.contains("xtb 6.8 has no linux-aarch64 build; newest there: 6.7.1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("xtb 6.8 has no linux-64 build; newest there: 6.7.1"),
+        "{text}"
+    );
 }
 
 #[test]
 fn nwchem_without_basis_files_fails() {
     let dir = test_dir("check-nwchem-basis");
-    let mirror = prepare(&dir, &variant_channel(&dir, &ChannelSpec::variant(Variant::NwchemNoBasis)));
+    let mirror = prepare(
+        &dir,
+        &variant_channel(&dir, &ChannelSpec::variant(Variant::NwchemNoBasis)),
+    );
     let output = check(&dir, &mirror, &[]);
     assert_exit(&output, 6);
     let text = stderr(&output);
@@ -142,13 +190,19 @@ fn nwchem_without_basis_files_fails() {
         let expected = format!("nwchem on {platform}: rule nwchem-basis-library failed");
         assert!(text.contains(&expected), "missing '{expected}':\n{text}");
     }
-    assert!(text.contains("0 file(s) match share/nwchem/libraries/**"), "{text}");
+    assert!(
+        text.contains("0 file(s) match share/nwchem/libraries/**"),
+        "{text}"
+    );
 }
 
 #[test]
 fn nwchemrc_binary_prefix_fails() {
     let dir = test_dir("check-nwchemrc");
-    let mirror = prepare(&dir, &variant_channel(&dir, &ChannelSpec::variant(Variant::NwchemRcBinary)));
+    let mirror = prepare(
+        &dir,
+        &variant_channel(&dir, &ChannelSpec::variant(Variant::NwchemRcBinary)),
+    );
     let output = check(&dir, &mirror, &[]);
     assert_exit(&output, 6);
     let text = stderr(&output);
@@ -156,8 +210,14 @@ fn nwchemrc_binary_prefix_fails() {
         let expected = format!("nwchem on {platform}: rule nwchem-default-nwchemrc failed");
         assert!(text.contains(&expected), "missing '{expected}':\n{text}");
     }
-    assert!(text.contains("etc/default.nwchemrc is a binary prefix file"), "{text}");
-    assert!(text.contains("build machine's paths"), "the rule's reason must be shown:\n{text}");
+    assert!(
+        text.contains("etc/default.nwchemrc is a binary prefix file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("build machine's paths"),
+        "the rule's reason must be shown:\n{text}"
+    );
 }
 
 #[test]
@@ -172,7 +232,10 @@ fn rules_file_adds_a_rule() {
     let output = check(&dir, &mirror, &[]);
     assert_exit(&output, 6);
     let text = stderr(&output);
-    assert!(text.contains("crest on linux-64: rule crest-data failed"), "{text}");
+    assert!(
+        text.contains("crest on linux-64: rule crest-data failed"),
+        "{text}"
+    );
     assert!(text.contains("crest needs its data"), "{text}");
 
     let report = report(&output);
@@ -182,7 +245,10 @@ fn rules_file_adds_a_rule() {
         .iter()
         .filter_map(|r| r["rule"].as_str())
         .collect();
-    assert!(!xtb_rules.contains(&"xtb-param-gfn1"), "disabled rule still applied: {xtb_rules:?}");
+    assert!(
+        !xtb_rules.contains(&"xtb-param-gfn1"),
+        "disabled rule still applied: {xtb_rules:?}"
+    );
     assert!(xtb_rules.contains(&"xtb-param-gfn0"), "{xtb_rules:?}");
 }
 
@@ -207,9 +273,19 @@ fn content_rules_follow_the_file_spec() {
     let dir = test_dir("check-file-spec");
     let channel = variant_channel(&dir, &ChannelSpec::worker().with_newer_xtb_crest());
     let mirror = prepare(&dir, &channel);
-    let output = check(&dir, &mirror, &["--no-default-requirements", "--require", "python"]);
+    let output = check(
+        &dir,
+        &mirror,
+        &["--no-default-requirements", "--require", "python"],
+    );
     assert_exit(&output, 0);
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("xtb-6.7.1-"), "the xtb=6.7.1 pin of the environment file was not used:\n{text}");
-    assert!(!text.contains("xtb-6.7.2-"), "content rules ran on an xtb the environment file does not allow:\n{text}");
+    assert!(
+        text.contains("xtb-6.7.1-"),
+        "the xtb=6.7.1 pin of the environment file was not used:\n{text}"
+    );
+    assert!(
+        !text.contains("xtb-6.7.2-"),
+        "content rules ran on an xtb the environment file does not allow:\n{text}"
+    );
 }

@@ -32,10 +32,9 @@ fn install_standin(dir: &Path, placeholders: Placeholders) -> PathBuf {
     std::fs::create_dir_all(prefix.join("conda-meta")).unwrap();
     std::fs::create_dir_all(&archives).unwrap();
     let worker = ChannelSpec::worker();
-    let packages = worker
-        .packages()
-        .iter()
-        .filter(|p| PACKAGES.contains(&p.name.as_str()) && (p.subdir == LINUX_64 || p.subdir == NOARCH));
+    let packages = worker.packages().iter().filter(|p| {
+        PACKAGES.contains(&p.name.as_str()) && (p.subdir == LINUX_64 || p.subdir == NOARCH)
+    });
     for package in packages {
         let written = standin_channel::write_package(package, &archives).expect("write archive");
         let extracted = dir.join("pkgs").join(package.dist_name());
@@ -46,9 +45,15 @@ fn install_standin(dir: &Path, placeholders: Placeholders) -> PathBuf {
 }
 
 /// Copies one extracted package into `prefix` and writes its record.
-fn link_package(extracted: &Path, prefix: &Path, placeholders: Placeholders, package: &standin_channel::PackageSpec) {
+fn link_package(
+    extracted: &Path,
+    prefix: &Path,
+    placeholders: Placeholders,
+    package: &standin_channel::PackageSpec,
+) {
     let paths_json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(extracted.join("info/paths.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(extracted.join("info/paths.json")).unwrap())
+            .unwrap();
     let runtime = match placeholders {
         Placeholders::ReplaceWith(Some(runtime)) => Some(runtime.to_string()),
         Placeholders::ReplaceWith(None) => Some(prefix.display().to_string()),
@@ -66,9 +71,11 @@ fn link_package(extracted: &Path, prefix: &Path, placeholders: Placeholders, pac
         } else {
             std::fs::copy(&source, &target).unwrap();
         }
-        if let (Some(placeholder), Some(runtime), Some("text")) =
-            (entry["prefix_placeholder"].as_str(), &runtime, entry["file_mode"].as_str())
-        {
+        if let (Some(placeholder), Some(runtime), Some("text")) = (
+            entry["prefix_placeholder"].as_str(),
+            &runtime,
+            entry["file_mode"].as_str(),
+        ) {
             let text = std::fs::read_to_string(&target).unwrap();
             std::fs::write(&target, text.replace(placeholder, runtime)).unwrap();
         }
@@ -85,7 +92,9 @@ fn link_package(extracted: &Path, prefix: &Path, placeholders: Placeholders, pac
         "files": files,
         "paths_data": { "paths_version": 1, "paths": paths },
     });
-    let record_path = prefix.join("conda-meta").join(format!("{}.json", package.dist_name()));
+    let record_path = prefix
+        .join("conda-meta")
+        .join(format!("{}.json", package.dist_name()));
     std::fs::write(record_path, serde_json::to_string_pretty(&record).unwrap()).unwrap();
 }
 
@@ -126,10 +135,17 @@ fn standin_prefix_passes() {
     let prefix = install_standin(&dir, Placeholders::ReplaceWith(None));
     let (output, report) = check_prefix(&dir, &prefix, &[]);
     assert_exit(&output, 0);
-    assert!(stderr(&output).contains("skipped: no etc/envlock/activate.sh"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("skipped: no etc/envlock/activate.sh"),
+        "{}",
+        stderr(&output)
+    );
 
     assert_eq!(report["platform"], "linux-64");
-    assert_eq!(check_named(&report, "etc/envlock/activate.sh")["status"], "skipped");
+    assert_eq!(
+        check_named(&report, "etc/envlock/activate.sh")["status"],
+        "skipped"
+    );
     for name in ["bin/nwchem (nwchem)", "bin/xtb (xtb)", "bin/crest (crest)"] {
         assert_eq!(check_named(&report, name)["status"], "passed", "{name}");
     }
@@ -137,7 +153,10 @@ fn standin_prefix_passes() {
         let check = check_named(&report, &format!("etc/default.nwchemrc {key}"));
         assert_eq!(check["status"], "passed", "{check}");
     }
-    assert_eq!(check_named(&report, "etc/default.nwchemrc prefix replacement")["status"], "passed");
+    assert_eq!(
+        check_named(&report, "etc/default.nwchemrc prefix replacement")["status"],
+        "passed"
+    );
     for content in report["content"].as_array().unwrap() {
         for rule in content["rules"].as_array().unwrap() {
             assert_eq!(rule["status"], "passed", "{rule}");
@@ -167,7 +186,12 @@ fn activation_script_is_checked() {
     write_activation(&prefix, &runtime, "${CONDA_PREFIX}/share/nwchem/libraries/");
     let (output, report) = check_prefix(&dir, &prefix, &[]);
     assert_exit(&output, 0);
-    for variable in ["CONDA_PREFIX", "NWCHEM_BASIS_LIBRARY", "NWCHEM_NWPW_LIBRARY", "XTBPATH"] {
+    for variable in [
+        "CONDA_PREFIX",
+        "NWCHEM_BASIS_LIBRARY",
+        "NWCHEM_NWPW_LIBRARY",
+        "XTBPATH",
+    ] {
         let check = check_named(&report, &format!("etc/envlock/activate.sh {variable}"));
         assert_eq!(check["status"], "passed", "{check}");
     }
@@ -187,9 +211,21 @@ fn unreplaced_nwchemrc_fails() {
     let (output, report) = check_prefix(&dir, &prefix, &[]);
     assert_exit(&output, 6);
     let basis = check_named(&report, "etc/default.nwchemrc nwchem_basis_library");
-    assert!(basis["detail"].as_str().unwrap().contains("build machine's path"), "{basis}");
+    assert!(
+        basis["detail"]
+            .as_str()
+            .unwrap()
+            .contains("build machine's path"),
+        "{basis}"
+    );
     let replaced = check_named(&report, "etc/default.nwchemrc prefix replacement");
-    assert!(replaced["detail"].as_str().unwrap().contains("still contains the build prefix"), "{replaced}");
+    assert!(
+        replaced["detail"]
+            .as_str()
+            .unwrap()
+            .contains("still contains the build prefix"),
+        "{replaced}"
+    );
 }
 
 #[test]
@@ -224,7 +260,13 @@ fn prefix_installed_for_another_location() {
     let (output, report) = check_prefix(&dir, &prefix, &[]);
     assert_exit(&output, 6);
     let basis = check_named(&report, "etc/default.nwchemrc nwchem_basis_library");
-    assert!(basis["detail"].as_str().unwrap().contains("outside the prefix"), "{basis}");
+    assert!(
+        basis["detail"]
+            .as_str()
+            .unwrap()
+            .contains("outside the prefix"),
+        "{basis}"
+    );
 
     let (output, report) = check_prefix(&dir, &prefix, &["--target-prefix", "/opt/env"]);
     assert_exit(&output, 0);
@@ -233,7 +275,10 @@ fn prefix_installed_for_another_location() {
     write_activation(&prefix, "/opt/env", "/opt/env/share/nwchem/libraries/");
     let (output, report) = check_prefix(&dir, &prefix, &[]);
     assert_exit(&output, 0);
-    assert_eq!(check_named(&report, "etc/envlock/activate.sh XTBPATH")["status"], "passed");
+    assert_eq!(
+        check_named(&report, "etc/envlock/activate.sh XTBPATH")["status"],
+        "passed"
+    );
 }
 
 #[test]
@@ -241,5 +286,9 @@ fn directory_without_conda_meta_is_an_input_error() {
     let dir = test_dir("check-prefix-empty");
     let (output, _) = check_prefix(&dir, &dir, &[]);
     assert_exit(&output, 2);
-    assert!(stderr(&output).contains("has no conda-meta directory"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("has no conda-meta directory"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -45,9 +45,15 @@ fn diff_json_snapshot() {
 fn diff_classifies_each_change() {
     let output = diff("json", &[]);
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let changes = value["platforms"]["linux-64"]["changes"].as_array().unwrap();
+    let changes = value["platforms"]["linux-64"]["changes"]
+        .as_array()
+        .unwrap();
     let kind_of = |name: &str| {
-        changes.iter().find(|c| c["name"] == name).map(|c| c["change"].as_str().unwrap().to_string()).unwrap_or_default()
+        changes
+            .iter()
+            .find(|c| c["name"] == name)
+            .map(|c| c["change"].as_str().unwrap().to_string())
+            .unwrap_or_default()
     };
     assert_eq!(kind_of("libbar"), "added");
     assert_eq!(kind_of("libfoo"), "removed");
@@ -55,8 +61,16 @@ fn diff_classifies_each_change() {
     assert_eq!(kind_of("numpy"), "downgraded");
     assert_eq!(kind_of("openssl"), "rebuilt");
     assert_eq!(kind_of("tqdm"), "upgraded");
-    assert_eq!(kind_of("crest"), "rebuilt", "a new archive hash with the same version and build is a change");
-    assert_eq!(kind_of("python"), "", "unchanged packages must not be listed");
+    assert_eq!(
+        kind_of("crest"),
+        "rebuilt",
+        "a new archive hash with the same version and build is a change"
+    );
+    assert_eq!(
+        kind_of("python"),
+        "",
+        "unchanged packages must not be listed"
+    );
     let xtb = changes.iter().find(|c| c["name"] == "xtb").unwrap();
     assert_eq!(xtb["requested"], true);
     let libbar = changes.iter().find(|c| c["name"] == "libbar").unwrap();
@@ -68,8 +82,14 @@ fn diff_classifies_each_change() {
 fn diff_with_itself_is_empty() {
     let output = envlock(&data(), &["diff", "new.lock", "new.lock", "--exit-code"]);
     assert_exit(&output, 0);
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "No changes.");
-    let json = envlock(&data(), &["diff", "old.lock", "old.lock", "--format", "json"]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "No changes."
+    );
+    let json = envlock(
+        &data(),
+        &["diff", "old.lock", "old.lock", "--format", "json"],
+    );
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(value["has_changes"], false);
 }

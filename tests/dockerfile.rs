@@ -21,7 +21,10 @@ struct Stage {
 }
 
 fn dockerfile() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/Dockerfile.worker")).unwrap()
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/Dockerfile.worker"),
+    )
+    .unwrap()
 }
 
 fn stages(text: &str) -> Vec<Stage> {
@@ -46,7 +49,10 @@ fn stages(text: &str) -> Vec<Stage> {
     let mut stages: Vec<Stage> = Vec::new();
     for instruction in instructions {
         if instruction.starts_with("FROM ") {
-            stages.push(Stage { from: instruction, instructions: Vec::new() });
+            stages.push(Stage {
+                from: instruction,
+                instructions: Vec::new(),
+            });
         } else if let Some(stage) = stages.last_mut() {
             stage.instructions.push(instruction);
         }
@@ -57,20 +63,30 @@ fn stages(text: &str) -> Vec<Stage> {
 /// The shell command of the install stage's `RUN envlock install ...`,
 /// without the BuildKit `--mount` options.
 fn install_command(stages: &[Stage]) -> String {
-    let stage = stages.iter().find(|s| s.from.ends_with(" AS install")).expect("an install stage");
+    let stage = stages
+        .iter()
+        .find(|s| s.from.ends_with(" AS install"))
+        .expect("an install stage");
     let run = stage
         .instructions
         .iter()
         .find(|i| i.starts_with("RUN ") && i.contains("envlock install"))
         .expect("a RUN envlock install instruction");
     let words: Vec<&str> = run["RUN ".len()..].split_whitespace().collect();
-    let command: Vec<&str> = words.into_iter().skip_while(|w| w.starts_with("--mount=")).collect();
+    let command: Vec<&str> = words
+        .into_iter()
+        .skip_while(|w| w.starts_with("--mount="))
+        .collect();
     command.join(" ")
 }
 
 fn entrypoint(stages: &[Stage]) -> Vec<String> {
     let last = stages.last().expect("a final stage");
-    let line = last.instructions.iter().find(|i| i.starts_with("ENTRYPOINT ")).expect("ENTRYPOINT");
+    let line = last
+        .instructions
+        .iter()
+        .find(|i| i.starts_with("ENTRYPOINT "))
+        .expect("ENTRYPOINT");
     serde_json::from_str(&line["ENTRYPOINT ".len()..]).expect("ENTRYPOINT in exec form")
 }
 
@@ -88,20 +104,47 @@ fn final_stage_has_only_the_prefix() {
     let parsed = stages(&dockerfile());
     assert_eq!(parsed.len(), 3, "builder, install and final stages");
     let last = parsed.last().unwrap();
-    let copies: Vec<&String> = last.instructions.iter().filter(|i| i.starts_with("COPY")).collect();
-    assert_eq!(copies, [&"COPY --from=install /opt/env /opt/env".to_string()], "the final stage copies something besides /opt/env");
-    let runs: Vec<&String> = last.instructions.iter().filter(|i| i.starts_with("RUN ")).collect();
-    assert!(!runs.iter().any(|i| i.contains("envlock") || i.contains("micromamba") || i.contains("conda")), "{runs:?}");
-    assert!(last.instructions.iter().any(|i| i.starts_with("USER ") && !i.contains("root")), "the final stage must not run as root");
+    let copies: Vec<&String> = last
+        .instructions
+        .iter()
+        .filter(|i| i.starts_with("COPY"))
+        .collect();
+    assert_eq!(
+        copies,
+        [&"COPY --from=install /opt/env /opt/env".to_string()],
+        "the final stage copies something besides /opt/env"
+    );
+    let runs: Vec<&String> = last
+        .instructions
+        .iter()
+        .filter(|i| i.starts_with("RUN "))
+        .collect();
+    assert!(
+        !runs
+            .iter()
+            .any(|i| i.contains("envlock") || i.contains("micromamba") || i.contains("conda")),
+        "{runs:?}"
+    );
+    assert!(
+        last.instructions
+            .iter()
+            .any(|i| i.starts_with("USER ") && !i.contains("root")),
+        "the final stage must not run as root"
+    );
     assert_eq!(entrypoint(&parsed), ["/opt/env/etc/envlock/entrypoint.sh"]);
     let command = install_command(&parsed);
-    assert!(command.contains("--copy") && command.contains("--prefix /opt/env"), "{command}");
+    assert!(
+        command.contains("--copy") && command.contains("--prefix /opt/env"),
+        "{command}"
+    );
 }
 
 #[test]
 fn dockerfile_install_step_runs_nwchem() {
     let arch = native_arch();
-    let Some(root) = fresh_root(arch, "dockerfile-install") else { return };
+    let Some(root) = fresh_root(arch, "dockerfile-install") else {
+        return;
+    };
     let dir = test_dir("dockerfile-install");
     solve_worker_in(&dir, &[]);
     let text = dockerfile();
@@ -127,7 +170,10 @@ fn dockerfile_install_step_runs_nwchem() {
         .arg(&root)
         .args(["/bin/sh", "-c", &command])
         .env_clear()
-        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
         .env("ENVLOCK_MIRROR", &mirror)
         .output()
         .unwrap();
@@ -142,10 +188,22 @@ fn dockerfile_install_step_runs_nwchem() {
     assert!(text_out.contains("from NWCHEM_BASIS_LIBRARY"), "{text_out}");
 
     let prefix = root.join("opt/env");
-    let hook = envlock(&dir, &["shell-hook", "--prefix", prefix.to_str().unwrap(), "--format", "dockerfile"]);
+    let hook = envlock(
+        &dir,
+        &[
+            "shell-hook",
+            "--prefix",
+            prefix.to_str().unwrap(),
+            "--format",
+            "dockerfile",
+        ],
+    );
     assert_exit(&hook, 0);
     let printed = String::from_utf8_lossy(&hook.stdout);
     for line in hook_env_lines(&text) {
-        assert!(printed.lines().any(|p| p == line), "Dockerfile line {line:?} differs from shell-hook's output:\n{printed}");
+        assert!(
+            printed.lines().any(|p| p == line),
+            "Dockerfile line {line:?} differs from shell-hook's output:\n{printed}"
+        );
     }
 }

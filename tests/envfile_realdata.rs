@@ -27,7 +27,10 @@ const ENVIRONMENT_KEYS: [&str; 4] = ["name", "channels", "dependencies", "platfo
 fn realdata_root() -> Option<PathBuf> {
     let in_ci = std::env::var("ENVLOCK_REQUIRE_REALDATA").is_ok_and(|v| v == "1");
     let Some(root) = std::env::var_os("ENVLOCK_REALDATA").map(PathBuf::from) else {
-        assert!(!in_ci, "ENVLOCK_REQUIRE_REALDATA=1 but ENVLOCK_REALDATA is not set");
+        assert!(
+            !in_ci,
+            "ENVLOCK_REQUIRE_REALDATA=1 but ENVLOCK_REALDATA is not set"
+        );
         println!("skipped: ENVLOCK_REALDATA is not set, so there is no third-party data to read");
         return None;
     };
@@ -142,7 +145,13 @@ fn summarize(env: &EnvironmentFile) -> String {
             .map(|p| p.text.as_str())
             .collect();
         writeln!(summary, "{platform}:").unwrap();
-        writeln!(summary, "  conda ({}): {}", specs.len(), list_or_none(&specs)).unwrap();
+        writeln!(
+            summary,
+            "  conda ({}): {}",
+            specs.len(),
+            list_or_none(&specs)
+        )
+        .unwrap();
         writeln!(summary, "  pip ({}): {}", pip.len(), list_or_none(&pip)).unwrap();
     }
     summary

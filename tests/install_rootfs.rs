@@ -37,25 +37,66 @@ fn stdout(output: &std::process::Output) -> String {
 /// Checks that nwchem and xtb find their data through the entry point and
 /// fail like the real programs without it.
 fn assert_activation_matters(root: &Path) {
-    let activated = chroot_env_i(root, &["/opt/env/etc/envlock/entrypoint.sh", "nwchem", "/work/h2o.nw"]);
-    assert!(activated.status.success(), "nwchem failed through the entry point:\n{}{}", stdout(&activated), stderr(&activated));
-    assert!(stdout(&activated).contains("/opt/env/share/nwchem/libraries/ (from NWCHEM_BASIS_LIBRARY)"), "{}", stdout(&activated));
+    let activated = chroot_env_i(
+        root,
+        &[
+            "/opt/env/etc/envlock/entrypoint.sh",
+            "nwchem",
+            "/work/h2o.nw",
+        ],
+    );
+    assert!(
+        activated.status.success(),
+        "nwchem failed through the entry point:\n{}{}",
+        stdout(&activated),
+        stderr(&activated)
+    );
+    assert!(
+        stdout(&activated).contains("/opt/env/share/nwchem/libraries/ (from NWCHEM_BASIS_LIBRARY)"),
+        "{}",
+        stdout(&activated)
+    );
 
     let bare = chroot_env_i(root, &["/opt/env/bin/nwchem", "/work/h2o.nw"]);
-    assert!(!bare.status.success(), "nwchem found its basis library without activation:\n{}", stdout(&bare));
-    assert!(stdout(&bare).contains("could not open basis library"), "{}", stdout(&bare));
+    assert!(
+        !bare.status.success(),
+        "nwchem found its basis library without activation:\n{}",
+        stdout(&bare)
+    );
+    assert!(
+        stdout(&bare).contains("could not open basis library"),
+        "{}",
+        stdout(&bare)
+    );
 
-    let xtb = chroot_env_i(root, &["/opt/env/etc/envlock/entrypoint.sh", "xtb", "--gfn", "2"]);
-    assert!(xtb.status.success(), "xtb failed through the entry point:\n{}", stdout(&xtb));
-    assert!(stdout(&xtb).contains("/opt/env/share/xtb/param_gfn2-xtb.txt (from XTBPATH)"), "{}", stdout(&xtb));
+    let xtb = chroot_env_i(
+        root,
+        &["/opt/env/etc/envlock/entrypoint.sh", "xtb", "--gfn", "2"],
+    );
+    assert!(
+        xtb.status.success(),
+        "xtb failed through the entry point:\n{}",
+        stdout(&xtb)
+    );
+    assert!(
+        stdout(&xtb).contains("/opt/env/share/xtb/param_gfn2-xtb.txt (from XTBPATH)"),
+        "{}",
+        stdout(&xtb)
+    );
     let bare_xtb = chroot_env_i(root, &["/opt/env/bin/xtb", "--gfn", "2"]);
-    assert!(!bare_xtb.status.success(), "xtb found its parameters without XTBPATH:\n{}", stdout(&bare_xtb));
+    assert!(
+        !bare_xtb.status.success(),
+        "xtb found its parameters without XTBPATH:\n{}",
+        stdout(&bare_xtb)
+    );
 }
 
 #[test]
 fn native_root_install_runs_nwchem() {
     let arch = native_arch();
-    let Some(root) = fresh_root(arch, "install-native") else { return };
+    let Some(root) = fresh_root(arch, "install-native") else {
+        return;
+    };
     let dir = test_dir("rootfs-native");
     solve_worker_in(&dir, &[]);
     stage_root(&root, &dir);
@@ -64,17 +105,44 @@ fn native_root_install_runs_nwchem() {
 
     let output = chroot(
         &root,
-        &["envlock", "install", "/work/locks/env-worker-arm64.lock", "--copy", "--prefix", "/opt/env", "--mirror", &mirror, "--cache-dir", "/var/cache/envlock"],
+        &[
+            "envlock",
+            "install",
+            "/work/locks/env-worker-arm64.lock",
+            "--copy",
+            "--prefix",
+            "/opt/env",
+            "--mirror",
+            &mirror,
+            "--cache-dir",
+            "/var/cache/envlock",
+        ],
     );
     assert_exit(&output, 0);
     let nwchem = std::fs::read(root.join("opt/env/bin/nwchem")).unwrap();
-    assert_eq!(programs::elf_machine(&nwchem), Some(arch.elf_machine), "bin/nwchem is not a {} program", arch.debian);
+    assert_eq!(
+        programs::elf_machine(&nwchem),
+        Some(arch.elf_machine),
+        "bin/nwchem is not a {} program",
+        arch.debian
+    );
     assert!(!root.join("opt/env/CACHEDIR.TAG").exists());
     assert_activation_matters(&root);
 
     let again = chroot(
         &root,
-        &["envlock", "install", "/work/locks/env-worker-arm64.lock", "--copy", "--prefix", "/opt/env", "--mirror", &mirror, "--cache-dir", "/var/cache/envlock"],
+        &[
+            "envlock",
+            "install",
+            "/work/locks/env-worker-arm64.lock",
+            "--copy",
+            "--prefix",
+            "/opt/env",
+            "--mirror",
+            &mirror,
+            "--cache-dir",
+            "/var/cache/envlock",
+        ],
     );
     assert_exit(&again, 0);
     assert!(stderr(&again).contains("up to date"), "{}", stderr(&again));
@@ -83,7 +151,9 @@ fn native_root_install_runs_nwchem() {
 #[test]
 fn foreign_root_from_host_runs_nwchem() {
     let arch = foreign_arch();
-    let Some(root) = fresh_root(arch, "install-foreign") else { return };
+    let Some(root) = fresh_root(arch, "install-foreign") else {
+        return;
+    };
     let dir = test_dir("rootfs-foreign");
     solve_worker_in(&dir, &[]);
     stage_root(&root, &dir);
@@ -92,7 +162,19 @@ fn foreign_root_from_host_runs_nwchem() {
     let prefix = root.join("opt/env");
     let prefix_arg = prefix.display().to_string();
 
-    let without_platform = envlock(&dir, &["install", "locks/env-worker-arm64.lock", "--prefix", &prefix_arg, "--mirror", &mirror, "--cache-dir", "cache"]);
+    let without_platform = envlock(
+        &dir,
+        &[
+            "install",
+            "locks/env-worker-arm64.lock",
+            "--prefix",
+            &prefix_arg,
+            "--mirror",
+            &mirror,
+            "--cache-dir",
+            "cache",
+        ],
+    );
     let nwchem_if_any = std::fs::read(prefix.join("bin/nwchem")).ok();
     assert!(
         nwchem_if_any.is_none_or(|b| programs::elf_machine(&b) != Some(arch.elf_machine)),
@@ -103,15 +185,40 @@ fn foreign_root_from_host_runs_nwchem() {
 
     let output = envlock(
         &dir,
-        &["install", "locks/env-worker-arm64.lock", "--platform", arch.conda, "--prefix", &prefix_arg, "--target-prefix", "/opt/env", "--mirror", &mirror, "--cache-dir", "cache", "--copy"],
+        &[
+            "install",
+            "locks/env-worker-arm64.lock",
+            "--platform",
+            arch.conda,
+            "--prefix",
+            &prefix_arg,
+            "--target-prefix",
+            "/opt/env",
+            "--mirror",
+            &mirror,
+            "--cache-dir",
+            "cache",
+            "--copy",
+        ],
     );
     assert_exit(&output, 0);
     let nwchem = std::fs::read(prefix.join("bin/nwchem")).unwrap();
-    assert_eq!(programs::elf_machine(&nwchem), Some(arch.elf_machine), "bin/nwchem is not a {} program", arch.debian);
+    assert_eq!(
+        programs::elf_machine(&nwchem),
+        Some(arch.elf_machine),
+        "bin/nwchem is not a {} program",
+        arch.debian
+    );
     let rc = std::fs::read_to_string(prefix.join("etc/default.nwchemrc")).unwrap();
-    assert!(rc.contains("nwchem_basis_library /opt/env/share/nwchem/libraries/"), "prefix not patched for the target:\n{rc}");
+    assert!(
+        rc.contains("nwchem_basis_library /opt/env/share/nwchem/libraries/"),
+        "prefix not patched for the target:\n{rc}"
+    );
     let activate = std::fs::read_to_string(prefix.join("etc/envlock/activate.sh")).unwrap();
-    assert!(!activate.contains(&root.display().to_string()), "the staging root leaked into activate.sh:\n{activate}");
+    assert!(
+        !activate.contains(&root.display().to_string()),
+        "the staging root leaked into activate.sh:\n{activate}"
+    );
     assert_activation_matters(&root);
 }
 
@@ -126,19 +233,45 @@ const PIP_ENV: &str = "channels: [conda-forge]\nplatforms: [linux-64, linux-aarc
 fn assert_wheels_import(root: &Path) {
     let output = chroot_env_i(
         root,
-        &["PYTHONPATH=/opt/env/lib/python3.11/site-packages", "/usr/bin/python3.11", "-c", "import pydantic, orjson, huey; print(orjson.dumps({'ok': pydantic.VERSION}).decode())"],
+        &[
+            "PYTHONPATH=/opt/env/lib/python3.11/site-packages",
+            "/usr/bin/python3.11",
+            "-c",
+            "import pydantic, orjson, huey; print(orjson.dumps({'ok': pydantic.VERSION}).decode())",
+        ],
     );
-    assert!(output.status.success(), "import failed:\n{}{}", stdout(&output), stderr(&output));
+    assert!(
+        output.status.success(),
+        "import failed:\n{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
     assert!(stdout(&output).contains("\"ok\""), "{}", stdout(&output));
 }
 
 #[test]
 fn native_root_pip_wheels_import() {
     let arch = native_arch();
-    let Some(root) = fresh_root(arch, "pip-native") else { return };
+    let Some(root) = fresh_root(arch, "pip-native") else {
+        return;
+    };
     let dir = test_dir("rootfs-pip-native");
     std::fs::write(dir.join("env.yaml"), PIP_ENV).unwrap();
-    assert_exit(&envlock(&dir, &["solve", "-f", "env.yaml", "--mirror", &common::worker_mirror(), "--cache-dir", "cache"]), 0);
+    assert_exit(
+        &envlock(
+            &dir,
+            &[
+                "solve",
+                "-f",
+                "env.yaml",
+                "--mirror",
+                &common::worker_mirror(),
+                "--cache-dir",
+                "cache",
+            ],
+        ),
+        0,
+    );
     stage_root(&root, &dir);
     // The wheels come from PyPI over HTTPS. An image gets its CA bundle from
     // Debian's ca-certificates; here the host's bundle stands in for it,
@@ -150,7 +283,21 @@ fn native_root_pip_wheels_import() {
     }
     let server = ChannelServer::start(common::worker_channel()).expect("start server");
     let mirror = format!("conda-forge={}", server.url());
-    let output = chroot(&root, &["envlock", "install", "/work/locks/env.lock", "--copy", "--prefix", "/opt/env", "--mirror", &mirror, "--cache-dir", "/var/cache/envlock"]);
+    let output = chroot(
+        &root,
+        &[
+            "envlock",
+            "install",
+            "/work/locks/env.lock",
+            "--copy",
+            "--prefix",
+            "/opt/env",
+            "--mirror",
+            &mirror,
+            "--cache-dir",
+            "/var/cache/envlock",
+        ],
+    );
     assert_exit(&output, 0);
     assert_wheels_import(&root);
 }
@@ -158,14 +305,44 @@ fn native_root_pip_wheels_import() {
 #[test]
 fn foreign_root_pip_wheels_import() {
     let arch = foreign_arch();
-    let Some(root) = fresh_root(arch, "pip-foreign") else { return };
+    let Some(root) = fresh_root(arch, "pip-foreign") else {
+        return;
+    };
     let dir = test_dir("rootfs-pip-foreign");
     std::fs::write(dir.join("env.yaml"), PIP_ENV).unwrap();
-    assert_exit(&envlock(&dir, &["solve", "-f", "env.yaml", "--mirror", &common::worker_mirror(), "--cache-dir", "cache"]), 0);
+    assert_exit(
+        &envlock(
+            &dir,
+            &[
+                "solve",
+                "-f",
+                "env.yaml",
+                "--mirror",
+                &common::worker_mirror(),
+                "--cache-dir",
+                "cache",
+            ],
+        ),
+        0,
+    );
     let prefix = root.join("opt/env");
     let output = envlock(
         &dir,
-        &["install", "locks/env.lock", "--platform", arch.conda, "--prefix", prefix.to_str().unwrap(), "--target-prefix", "/opt/env", "--mirror", &common::worker_mirror(), "--cache-dir", "cache", "--copy"],
+        &[
+            "install",
+            "locks/env.lock",
+            "--platform",
+            arch.conda,
+            "--prefix",
+            prefix.to_str().unwrap(),
+            "--target-prefix",
+            "/opt/env",
+            "--mirror",
+            &common::worker_mirror(),
+            "--cache-dir",
+            "cache",
+            "--copy",
+        ],
     );
     assert_exit(&output, 0);
     let core = std::fs::read_dir(prefix.join("lib/python3.11/site-packages/pydantic_core"))
@@ -173,6 +350,11 @@ fn foreign_root_pip_wheels_import() {
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "so"))
         .expect("pydantic_core extension module");
-    assert_eq!(programs::elf_machine(&std::fs::read(core).unwrap()), Some(arch.elf_machine), "pydantic_core is not built for {}", arch.debian);
+    assert_eq!(
+        programs::elf_machine(&std::fs::read(core).unwrap()),
+        Some(arch.elf_machine),
+        "pydantic_core is not built for {}",
+        arch.debian
+    );
     assert_wheels_import(&root);
 }

@@ -14,19 +14,48 @@ use common::{assert_exit, envlock, realdata, solve_worker_in, stderr, test_dir};
 /// Asserts an input error: exit code 2, a message naming the file, no panic.
 fn assert_input_error(output: &Output, file: &Path, what: &str) {
     let text = stderr(output);
-    assert_eq!(output.status.code(), Some(2), "{what}: expected exit code 2\nstderr:\n{text}");
-    assert!(!text.contains("panicked"), "{what}: envlock panicked:\n{text}");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{what}: expected exit code 2\nstderr:\n{text}"
+    );
+    assert!(
+        !text.contains("panicked"),
+        "{what}: envlock panicked:\n{text}"
+    );
     let name = file.file_name().expect("file name").to_string_lossy();
-    assert!(text.contains(name.as_ref()), "{what}: the error does not name {name}:\n{text}");
+    assert!(
+        text.contains(name.as_ref()),
+        "{what}: the error does not name {name}:\n{text}"
+    );
 }
 
 fn install(dir: &Path, file: &Path) -> Output {
     let file = file.to_str().expect("utf-8 path");
-    envlock(dir, &["install", file, "-p", "linux-64", "--prefix", "env", "--cache-dir", "cache"])
+    envlock(
+        dir,
+        &[
+            "install",
+            file,
+            "-p",
+            "linux-64",
+            "--prefix",
+            "env",
+            "--cache-dir",
+            "cache",
+        ],
+    )
 }
 
 fn diff(dir: &Path, old: &Path, new: &Path) -> Output {
-    envlock(dir, &["diff", old.to_str().expect("utf-8 path"), new.to_str().expect("utf-8 path")])
+    envlock(
+        dir,
+        &[
+            "diff",
+            old.to_str().expect("utf-8 path"),
+            new.to_str().expect("utf-8 path"),
+        ],
+    )
 }
 
 /// A lock that envlock wrote for linux-64, solved once per test process.
@@ -42,8 +71,16 @@ fn valid_lock() -> PathBuf {
 
 /// Broken variants of a valid lock, as (name, contents).
 fn broken_locks(valid: &str) -> Vec<(&'static str, Vec<u8>)> {
-    let first_sha = valid.lines().find(|line| line.trim_start().starts_with("sha256:")).expect("a sha256 line").to_string();
-    let first_url = valid.lines().find(|line| line.trim_start().starts_with("- conda:")).expect("a conda line").to_string();
+    let first_sha = valid
+        .lines()
+        .find(|line| line.trim_start().starts_with("sha256:"))
+        .expect("a sha256 line")
+        .to_string();
+    let first_url = valid
+        .lines()
+        .find(|line| line.trim_start().starts_with("- conda:"))
+        .expect("a conda line")
+        .to_string();
     vec![
         ("empty.lock", Vec::new()),
         ("binary.lock", vec![0xff, 0xfe, 0x00, 0x9c, 0x80, 0x81]),
@@ -89,11 +126,22 @@ fn rattler_invalid_locks_are_rejected() {
         let path = entry.expect("entry").path();
         let what = path.display().to_string();
         assert_input_error(&install(&dir, &path), &path, &format!("install {what}"));
-        assert_input_error(&diff(&dir, &valid, &path), &path, &format!("diff valid {what}"));
-        assert_input_error(&diff(&dir, &path, &valid), &path, &format!("diff {what} valid"));
+        assert_input_error(
+            &diff(&dir, &valid, &path),
+            &path,
+            &format!("diff valid {what}"),
+        );
+        assert_input_error(
+            &diff(&dir, &path, &valid),
+            &path,
+            &format!("diff {what} valid"),
+        );
         count += 1;
     }
-    assert!(count >= 6, "expected rattler's six invalid v7 lockfiles, found {count}");
+    assert!(
+        count >= 6,
+        "expected rattler's six invalid v7 lockfiles, found {count}"
+    );
     assert!(!dir.join("env").exists());
 }
 
@@ -127,7 +175,22 @@ fn valid_lock_still_installs() {
     let dir = test_dir("reliability-input-control");
     let mirror = common::worker_mirror();
     let valid = valid_lock();
-    let output = envlock(&dir, &["install", valid.to_str().unwrap(), "-p", "linux-64", "--prefix", "env", "--mirror", &mirror, "--cache-dir", "cache", "--copy"]);
+    let output = envlock(
+        &dir,
+        &[
+            "install",
+            valid.to_str().unwrap(),
+            "-p",
+            "linux-64",
+            "--prefix",
+            "env",
+            "--mirror",
+            &mirror,
+            "--cache-dir",
+            "cache",
+            "--copy",
+        ],
+    );
     assert_exit(&output, 0);
 }
 
@@ -138,7 +201,9 @@ fn fuzz_regressions_do_not_panic() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reliability/fuzz");
     let mut count = 0;
     for target in ["envfile", "selector", "explicit", "lockfile"] {
-        let Ok(entries) = std::fs::read_dir(root.join(target)) else { continue };
+        let Ok(entries) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
         for entry in entries {
             let path = entry.expect("entry").path();
             let bytes = std::fs::read(&path).unwrap();
@@ -157,9 +222,15 @@ fn run_target(target: &str, text: &str) {
     match target {
         "envfile" => drop(envlock::envfile::EnvironmentFile::from_source(text, path)),
         "selector" => drop(envlock::envfile::Selector::parse(text)),
-        "explicit" => drop(envlock::install::input::parse_explicit(path, text, envlock::install::HashPolicy::AllowUnhashed)),
+        "explicit" => drop(envlock::install::input::parse_explicit(
+            path,
+            text,
+            envlock::install::HashPolicy::AllowUnhashed,
+        )),
         "lockfile" => {
-            if let Ok(read) = envlock::lock::ReadLock::from_text(text, Path::new("/fuzz/input.lock")) {
+            if let Ok(read) =
+                envlock::lock::ReadLock::from_text(text, Path::new("/fuzz/input.lock"))
+            {
                 for platform in read.platforms() {
                     drop(read.records(platform));
                     drop(read.pypi_packages(platform));

@@ -10,13 +10,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_exit, snapshot, envlock, solve_worker_in, test_dir, worker_channel};
+use common::{assert_exit, envlock, snapshot, solve_worker_in, test_dir, worker_channel};
 use standin_channel::server::{ChannelServer, Fault};
 
 const LOCK: &str = "locks/env-worker-arm64.lock";
 
 fn install_args<'a>(mirror: &'a str, cache: &'a str) -> Vec<&'a str> {
-    vec!["install", LOCK, "-p", "linux-64", "--prefix", "env", "--mirror", mirror, "--cache-dir", cache, "--copy"]
+    vec![
+        "install",
+        LOCK,
+        "-p",
+        "linux-64",
+        "--prefix",
+        "env",
+        "--mirror",
+        mirror,
+        "--cache-dir",
+        cache,
+        "--copy",
+    ]
 }
 
 /// The number of conda packages locked for linux-64.
@@ -51,7 +63,12 @@ fn kill_when(dir: &Path, mirror: &str, cache: &str, reached: impl Fn() -> bool) 
 /// Extracted package directories in a platform cache.
 fn cached_packages(cache: &Path) -> usize {
     std::fs::read_dir(cache)
-        .map(|entries| entries.filter_map(Result::ok).filter(|entry| entry.path().join("info/index.json").exists()).count())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|entry| entry.path().join("info/index.json").exists())
+                .count()
+        })
         .unwrap_or(0)
 }
 
@@ -63,13 +80,32 @@ fn reference(dir: &Path, mirror: &str) -> BTreeMap<PathBuf, (u32, Vec<u8>)> {
     tree
 }
 
-fn assert_rerun_matches(dir: &Path, mirror: &str, cache: &str, expected: &BTreeMap<PathBuf, (u32, Vec<u8>)>, stage: &str) {
-    assert!(!dir.join("env").exists(), "{stage}: a killed install of a new prefix left the prefix");
+fn assert_rerun_matches(
+    dir: &Path,
+    mirror: &str,
+    cache: &str,
+    expected: &BTreeMap<PathBuf, (u32, Vec<u8>)>,
+    stage: &str,
+) {
+    assert!(
+        !dir.join("env").exists(),
+        "{stage}: a killed install of a new prefix left the prefix"
+    );
     assert_exit(&envlock(dir, &install_args(mirror, cache)), 0);
     let tree = snapshot(&dir.join("env"));
-    let differing: Vec<_> = expected.keys().chain(tree.keys()).filter(|path| expected.get(*path) != tree.get(*path)).collect();
-    assert!(differing.is_empty(), "{stage}: the re-run differs from an uninterrupted install in {differing:?}");
-    assert!(!dir.join(".env.envlock-staging").exists(), "{stage}: the staging directory is left");
+    let differing: Vec<_> = expected
+        .keys()
+        .chain(tree.keys())
+        .filter(|path| expected.get(*path) != tree.get(*path))
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "{stage}: the re-run differs from an uninterrupted install in {differing:?}"
+    );
+    assert!(
+        !dir.join(".env.envlock-staging").exists(),
+        "{stage}: the staging directory is left"
+    );
     std::fs::remove_dir_all(dir.join("env")).unwrap();
 }
 
@@ -77,18 +113,36 @@ fn assert_rerun_matches(dir: &Path, mirror: &str, cache: &str, expected: &BTreeM
 fn kill_during_download_then_rerun() {
     let dir = test_dir("reliability-kill-download");
     solve_worker_in(&dir, &["linux-64"]);
-    let server = ChannelServer::start(worker_channel()).unwrap().with_idle_timeout(Duration::from_secs(120));
+    let server = ChannelServer::start(worker_channel())
+        .unwrap()
+        .with_idle_timeout(Duration::from_secs(120));
     let mirror = format!("conda-forge={}", server.url());
     let expected = reference(&dir, &mirror);
 
-    server.add_fault("*.conda", Fault::Slow { bytes_per_second: 20_000 }, None);
+    server.add_fault(
+        "*.conda",
+        Fault::Slow {
+            bytes_per_second: 20_000,
+        },
+        None,
+    );
     server.clear_requests();
     let cache = dir.join("cache/pkgs/linux-64");
     let killed = kill_when(&dir, &mirror, "cache", || {
-        cache.is_dir() && server.requests().iter().any(|request| request.path.ends_with(".conda"))
+        cache.is_dir()
+            && server
+                .requests()
+                .iter()
+                .any(|request| request.path.ends_with(".conda"))
     });
-    assert!(killed, "the install ended before it could be killed during the download");
-    assert!(cached_packages(&cache) < package_count(&dir), "every package was cached before the kill");
+    assert!(
+        killed,
+        "the install ended before it could be killed during the download"
+    );
+    assert!(
+        cached_packages(&cache) < package_count(&dir),
+        "every package was cached before the kill"
+    );
 
     server.clear_faults();
     assert_rerun_matches(&dir, &mirror, "cache", &expected, "download");
@@ -116,7 +170,10 @@ fn kill_during_extraction_then_rerun() {
         let _ = std::fs::remove_dir_all(&staging);
         let _ = std::fs::remove_dir_all(dir.join("env"));
     }
-    assert!(landed, "could not kill the install while it was extracting in five attempts");
+    assert!(
+        landed,
+        "could not kill the install while it was extracting in five attempts"
+    );
     assert_rerun_matches(&dir, &mirror, "cache", &expected, "extraction");
 }
 
@@ -135,7 +192,12 @@ fn kill_during_activation_then_rerun() {
     let staging = dir.join(".env.envlock-staging");
     let linked = |staging: &Path| {
         std::fs::read_dir(staging.join("conda-meta"))
-            .map(|entries| entries.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "json")).count())
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                    .count()
+            })
             .unwrap_or(0)
     };
     let mut landed = false;
@@ -148,6 +210,9 @@ fn kill_during_activation_then_rerun() {
         eprintln!("attempt {attempt}: the kill did not land after linking; retrying");
         let _ = std::fs::remove_dir_all(dir.join("env"));
     }
-    assert!(landed, "could not kill the install after linking and before the rename in ten attempts");
+    assert!(
+        landed,
+        "could not kill the install after linking and before the rename in ten attempts"
+    );
     assert_rerun_matches(&dir, &mirror, "cache", &expected, "activation");
 }

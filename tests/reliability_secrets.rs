@@ -32,23 +32,54 @@ fn serve(auth: Option<Auth>) -> ChannelServer {
 /// Writes an environment file with `channel` and two packages.
 fn write_env(dir: &Path, channel: &str) -> PathBuf {
     let path = dir.join("env.yaml");
-    std::fs::write(&path, format!("channels:\n  - {channel}\ndependencies:\n  - xtb\n  - crest\n")).expect("write env file");
+    std::fs::write(
+        &path,
+        format!("channels:\n  - {channel}\ndependencies:\n  - xtb\n  - crest\n"),
+    )
+    .expect("write env file");
     path
 }
 
 fn solve(dir: &Path, vars: &[(&str, &str)]) -> Output {
-    envlock_with_env(dir, &["solve", "-vvv", "-f", "env.yaml", "-p", "linux-64", "--cache-dir", "cache"], vars)
+    envlock_with_env(
+        dir,
+        &[
+            "solve",
+            "-vvv",
+            "-f",
+            "env.yaml",
+            "-p",
+            "linux-64",
+            "--cache-dir",
+            "cache",
+        ],
+        vars,
+    )
 }
 
 fn install(dir: &Path, prefix: &str, vars: &[(&str, &str)]) -> Output {
-    let args = ["install", "-vvv", "locks/env.lock", "-p", "linux-64", "--prefix", prefix, "--cache-dir", "cache", "--copy"];
+    let args = [
+        "install",
+        "-vvv",
+        "locks/env.lock",
+        "-p",
+        "linux-64",
+        "--prefix",
+        prefix,
+        "--cache-dir",
+        "cache",
+        "--copy",
+    ];
     envlock_with_env(dir, &args, vars)
 }
 
 /// Asserts that no secret appears in `text`, naming `what` on failure.
 fn assert_clean(what: &str, text: &str) {
     for secret in [TOKEN, PASSWORD, QUERY_SECRET] {
-        assert!(!text.contains(secret), "{what} contains the secret {secret}:\n{text}");
+        assert!(
+            !text.contains(secret),
+            "{what} contains the secret {secret}:\n{text}"
+        );
     }
 }
 
@@ -58,14 +89,21 @@ fn assert_outputs_clean(dir: &Path, output: &Output) {
     assert_clean("stdout", &String::from_utf8_lossy(&output.stdout));
     for entry in std::fs::read_dir(dir.join("locks")).expect("locks directory") {
         let path = entry.expect("entry").path();
-        assert_clean(&path.display().to_string(), &std::fs::read_to_string(&path).expect("read lock file"));
+        assert_clean(
+            &path.display().to_string(),
+            &std::fs::read_to_string(&path).expect("read lock file"),
+        );
     }
 }
 
 fn auth_file(dir: &Path, server: &ChannelServer, authentication: serde_json::Value) -> PathBuf {
     let host = server.url().host_str().expect("host").to_string();
     let path = dir.join("auth.json");
-    std::fs::write(&path, serde_json::json!({ host: authentication }).to_string()).expect("write auth file");
+    std::fs::write(
+        &path,
+        serde_json::json!({ host: authentication }).to_string(),
+    )
+    .expect("write auth file");
     path
 }
 
@@ -78,14 +116,21 @@ fn path_token_stays_out_of_outputs() {
     assert_exit(&output, 0);
     assert_outputs_clean(&dir, &output);
     let lock = std::fs::read_to_string(dir.join("locks/env.lock")).unwrap();
-    assert!(lock.contains(&format!("{}linux-64/xtb-", server.url())), "the lock lacks the canonical URL:\n{lock}");
+    assert!(
+        lock.contains(&format!("{}linux-64/xtb-", server.url())),
+        "the lock lacks the canonical URL:\n{lock}"
+    );
 
     let bare = install(&dir, "env-bare", &[]);
     assert_exit(&bare, 4);
     assert_clean("stderr of an install without credentials", &stderr(&bare));
 
     let auth = auth_file(&dir, &server, serde_json::json!({ "CondaToken": TOKEN }));
-    let installed = install(&dir, "env", &[("RATTLER_AUTH_FILE", auth.to_str().unwrap())]);
+    let installed = install(
+        &dir,
+        "env",
+        &[("RATTLER_AUTH_FILE", auth.to_str().unwrap())],
+    );
     assert_exit(&installed, 0);
     assert_clean("stderr of the install", &stderr(&installed));
     assert!(dir.join("env/bin/xtb").exists());
@@ -95,15 +140,33 @@ fn path_token_stays_out_of_outputs() {
 #[test]
 fn userinfo_stays_out_of_outputs() {
     let dir = test_dir("reliability-secret-userinfo");
-    let server = serve(Some(Auth::Basic { username: USER.into(), password: PASSWORD.into() }));
+    let server = serve(Some(Auth::Basic {
+        username: USER.into(),
+        password: PASSWORD.into(),
+    }));
     let url = server.url();
-    write_env(&dir, &format!("http://{USER}:{PASSWORD}@{}:{}/", url.host_str().unwrap(), url.port().unwrap()));
+    write_env(
+        &dir,
+        &format!(
+            "http://{USER}:{PASSWORD}@{}:{}/",
+            url.host_str().unwrap(),
+            url.port().unwrap()
+        ),
+    );
     let output = solve(&dir, &[]);
     assert_exit(&output, 0);
     assert_outputs_clean(&dir, &output);
 
-    let auth = auth_file(&dir, &server, serde_json::json!({ "BasicHTTP": { "username": USER, "password": PASSWORD } }));
-    let installed = install(&dir, "env", &[("RATTLER_AUTH_FILE", auth.to_str().unwrap())]);
+    let auth = auth_file(
+        &dir,
+        &server,
+        serde_json::json!({ "BasicHTTP": { "username": USER, "password": PASSWORD } }),
+    );
+    let installed = install(
+        &dir,
+        "env",
+        &[("RATTLER_AUTH_FILE", auth.to_str().unwrap())],
+    );
     assert_exit(&installed, 0);
     assert_clean("stderr of the install", &stderr(&installed));
 }
@@ -121,9 +184,16 @@ fn query_string_stays_out_of_outputs() {
 #[test]
 fn auth_file_and_netrc_stay_out_of_outputs() {
     let dir = test_dir("reliability-secret-auth-file");
-    let server = serve(Some(Auth::Basic { username: USER.into(), password: PASSWORD.into() }));
+    let server = serve(Some(Auth::Basic {
+        username: USER.into(),
+        password: PASSWORD.into(),
+    }));
     write_env(&dir, server.url().as_str());
-    let auth = auth_file(&dir, &server, serde_json::json!({ "BasicHTTP": { "username": USER, "password": PASSWORD } }));
+    let auth = auth_file(
+        &dir,
+        &server,
+        serde_json::json!({ "BasicHTTP": { "username": USER, "password": PASSWORD } }),
+    );
     let output = solve(&dir, &[("RATTLER_AUTH_FILE", auth.to_str().unwrap())]);
     assert_exit(&output, 0);
     assert_outputs_clean(&dir, &output);
@@ -133,12 +203,28 @@ fn auth_file_and_netrc_stay_out_of_outputs() {
     std::fs::remove_dir_all(dir.join("locks")).unwrap();
     std::fs::remove_dir_all(dir.join("cache")).unwrap();
     let netrc = dir.join("netrc");
-    std::fs::write(&netrc, format!("machine {} login {USER} password {PASSWORD}\n", server.url().host_str().unwrap())).unwrap();
+    std::fs::write(
+        &netrc,
+        format!(
+            "machine {} login {USER} password {PASSWORD}\n",
+            server.url().host_str().unwrap()
+        ),
+    )
+    .unwrap();
     let output = solve(&dir, &[("NETRC", netrc.to_str().unwrap())]);
     assert_exit(&output, 0);
     assert_outputs_clean(&dir, &output);
 
-    let diff = envlock_with_env(&dir, &["diff", "-vvv", first_lock.to_str().unwrap(), "locks/env.lock"], &[]);
+    let diff = envlock_with_env(
+        &dir,
+        &[
+            "diff",
+            "-vvv",
+            first_lock.to_str().unwrap(),
+            "locks/env.lock",
+        ],
+        &[],
+    );
     assert_exit(&diff, 0);
     assert_clean("diff stdout", &String::from_utf8_lossy(&diff.stdout));
     assert_clean("diff stderr", &stderr(&diff));
@@ -153,10 +239,20 @@ fn rejected_credentials_are_redacted() {
     assert_exit(&output, 4);
     let text = stderr(&output);
     assert_clean("stderr", &text);
-    assert!(text.contains("********"), "the failing URL is not shown redacted:\n{text}");
+    assert!(
+        text.contains("********"),
+        "the failing URL is not shown redacted:\n{text}"
+    );
 
     let url = server.url();
-    write_env(&dir, &format!("http://{USER}:{PASSWORD}@{}:{}/", url.host_str().unwrap(), url.port().unwrap()));
+    write_env(
+        &dir,
+        &format!(
+            "http://{USER}:{PASSWORD}@{}:{}/",
+            url.host_str().unwrap(),
+            url.port().unwrap()
+        ),
+    );
     let output = solve(&dir, &[]);
     assert_exit(&output, 4);
     assert_clean("stderr", &stderr(&output));
@@ -184,11 +280,24 @@ async fn pip_index_credentials_stay_out_of_outputs() {
     )
     .unwrap();
     // The channel generator starts its own runtime, so it runs off this one.
-    let mirror = tokio::task::spawn_blocking(common::worker_mirror).await.unwrap();
+    let mirror = tokio::task::spawn_blocking(common::worker_mirror)
+        .await
+        .unwrap();
     let solve_dir = dir.clone();
     let solve_mirror = mirror.clone();
     let output = tokio::task::spawn_blocking(move || {
-        let args = ["solve", "-vvv", "-f", "env.yaml", "-p", "linux-64", "--mirror", &solve_mirror, "--cache-dir", "cache"];
+        let args = [
+            "solve",
+            "-vvv",
+            "-f",
+            "env.yaml",
+            "-p",
+            "linux-64",
+            "--mirror",
+            &solve_mirror,
+            "--cache-dir",
+            "cache",
+        ];
         envlock_with_env(&solve_dir, &args, &[])
     })
     .await
@@ -196,24 +305,54 @@ async fn pip_index_credentials_stay_out_of_outputs() {
     assert_exit(&output, 0);
     assert_outputs_clean(&dir, &output);
     let lock = std::fs::read_to_string(dir.join("locks/env.lock")).unwrap();
-    assert!(lock.contains("envlock-demo"), "the wheel is not locked:\n{lock}");
-    assert!(!lock.contains(USER), "the lock names the index user:\n{lock}");
+    assert!(
+        lock.contains("envlock-demo"),
+        "the wheel is not locked:\n{lock}"
+    );
+    assert!(
+        !lock.contains(USER),
+        "the lock names the index user:\n{lock}"
+    );
 
     let auth = dir.join("auth.json");
     let auth_host = host.split(':').next().unwrap().to_string();
     std::fs::write(&auth, serde_json::json!({ auth_host: { "BasicHTTP": { "username": USER, "password": PASSWORD } } }).to_string()).unwrap();
     let install_dir = dir.clone();
     let installed = tokio::task::spawn_blocking(move || {
-        let args = ["install", "-vvv", "locks/env.lock", "-p", "linux-64", "--prefix", "env", "--mirror", &mirror, "--cache-dir", "cache", "--copy"];
-        envlock_with_env(&install_dir, &args, &[("RATTLER_AUTH_FILE", auth.to_str().unwrap())])
+        let args = [
+            "install",
+            "-vvv",
+            "locks/env.lock",
+            "-p",
+            "linux-64",
+            "--prefix",
+            "env",
+            "--mirror",
+            &mirror,
+            "--cache-dir",
+            "cache",
+            "--copy",
+        ];
+        envlock_with_env(
+            &install_dir,
+            &args,
+            &[("RATTLER_AUTH_FILE", auth.to_str().unwrap())],
+        )
     })
     .await
     .unwrap();
     assert_exit(&installed, 0);
     assert_clean("stderr of the install", &stderr(&installed));
     let site_packages = std::fs::read_dir(dir.join("env/lib/python3.11/site-packages")).unwrap();
-    let installed_names: Vec<String> = site_packages.map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert!(installed_names.iter().any(|name| name.starts_with("envlock_demo")), "the wheel is not installed: {installed_names:?}");
+    let installed_names: Vec<String> = site_packages
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        installed_names
+            .iter()
+            .any(|name| name.starts_with("envlock_demo")),
+        "the wheel is not installed: {installed_names:?}"
+    );
 }
 
 /// The text of every `conda-meta/*.json` of a prefix.

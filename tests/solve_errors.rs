@@ -77,7 +77,10 @@ fn bad_inputs_fail_clearly() {
         let text = stderr(&output);
         let code = output.status.code();
         if code != Some(case.code) {
-            failures.push(format!("{}: exit {code:?}, expected {}\n{text}", case.name, case.code));
+            failures.push(format!(
+                "{}: exit {code:?}, expected {}\n{text}",
+                case.name, case.code
+            ));
         }
         for word in case.expect {
             if !text.contains(word) {
@@ -91,7 +94,12 @@ fn bad_inputs_fail_clearly() {
             failures.push(format!("{}: wrote locks/ despite failing", case.name));
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
@@ -100,7 +108,24 @@ fn unsatisfiable_names_the_platform() {
     let channel = url::Url::from_directory_path(worker_channel()).expect("file url");
     std::fs::write(dir.join("env.yaml"), format!("{GOOD_HEAD}  - python=2.6\n")).unwrap();
     let mirror = format!("conda-forge={channel}");
-    let output = envlock(&dir, &["solve", "-f", "env.yaml", "-p", "linux-aarch64", "--mirror", &mirror, "--cache-dir", "cache"]);
+    let output = envlock(
+        &dir,
+        &[
+            "solve",
+            "-f",
+            "env.yaml",
+            "-p",
+            "linux-aarch64",
+            "--mirror",
+            &mirror,
+            "--cache-dir",
+            "cache",
+        ],
+    );
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
-    assert!(stderr(&output).contains("linux-aarch64"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("linux-aarch64"),
+        "{}",
+        stderr(&output)
+    );
 }

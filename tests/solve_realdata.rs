@@ -19,8 +19,22 @@ fn python39_locks_with_real_hashes() {
         "channels:\n  - conda-forge\nplatforms:\n  - linux-64\n  - linux-aarch64\ndependencies:\n  - python=3.9\n  - pip\n  - sqlite\n",
     )
     .unwrap();
-    let mirror = format!("conda-forge={}", url::Url::from_directory_path(&channel).unwrap());
-    let output = envlock(&dir, &["solve", "-f", "env.yaml", "--mirror", &mirror, "--cache-dir", "cache"]);
+    let mirror = format!(
+        "conda-forge={}",
+        url::Url::from_directory_path(&channel).unwrap()
+    );
+    let output = envlock(
+        &dir,
+        &[
+            "solve",
+            "-f",
+            "env.yaml",
+            "--mirror",
+            &mirror,
+            "--cache-dir",
+            "cache",
+        ],
+    );
     assert_exit(&output, 0);
 
     let mut real: HashMap<String, String> = HashMap::new();
@@ -41,14 +55,29 @@ fn python39_locks_with_real_hashes() {
     let lock = envlock::lock::ReadLock::from_path(&dir.join("locks/env.lock")).unwrap();
     for platform in [Subdir::Linux64, Subdir::LinuxAarch64] {
         let records = lock.records(platform);
-        assert!(records.iter().any(|r| r.package_record.name.as_normalized() == "python"
-            && r.package_record.version.to_string().starts_with("3.9")));
+        assert!(records
+            .iter()
+            .any(|r| r.package_record.name.as_normalized() == "python"
+                && r.package_record.version.to_string().starts_with("3.9")));
         for record in records {
-            let key = format!("{}/{}", record.package_record.subdir, record.url.path_segments().unwrap().next_back().unwrap());
-            let expected = real.get(&key).unwrap_or_else(|| panic!("{key} not in the real repodata"));
+            let key = format!(
+                "{}/{}",
+                record.package_record.subdir,
+                record.url.path_segments().unwrap().next_back().unwrap()
+            );
+            let expected = real
+                .get(&key)
+                .unwrap_or_else(|| panic!("{key} not in the real repodata"));
             let locked = hex::encode(record.package_record.sha256.expect("sha256"));
             assert_eq!(&locked, expected, "{key}");
-            assert!(record.url.as_str().starts_with("https://conda.anaconda.org/conda-forge/"), "{}", record.url);
+            assert!(
+                record
+                    .url
+                    .as_str()
+                    .starts_with("https://conda.anaconda.org/conda-forge/"),
+                "{}",
+                record.url
+            );
         }
     }
 }

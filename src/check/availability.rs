@@ -8,8 +8,8 @@ use serde::Serialize;
 use url::Url;
 
 use super::requirements::Requirement;
-use crate::channels::{ChannelSource, redact_text, strip_credentials};
-use crate::solve::repodata::{FetchError, error_chain};
+use crate::channels::{redact_text, strip_credentials, ChannelSource};
+use crate::solve::repodata::{error_chain, FetchError};
 
 /// A record found in a channel, with the URL to fetch its archive from.
 #[derive(Debug, Clone)]
@@ -32,7 +32,8 @@ pub async fn query_records(
     names: &[PackageName],
 ) -> Result<PlatformRecords, FetchError> {
     let fetch_channels: Vec<_> = channels.iter().map(ChannelSource::fetch_channel).collect();
-    let specs: Vec<rattler_conda_types::MatchSpec> = names.iter().cloned().map(Into::into).collect();
+    let specs: Vec<rattler_conda_types::MatchSpec> =
+        names.iter().cloned().map(Into::into).collect();
     let output = gateway
         .query(fetch_channels, [platform, Subdir::NoArch], specs)
         .recursive(false)
@@ -40,17 +41,26 @@ pub async fn query_records(
         .await
         .map_err(|error| FetchError {
             platform,
-            url: channels.iter().map(|c| redact_text(c.fetch.as_str())).collect::<Vec<_>>().join(", "),
+            url: channels
+                .iter()
+                .map(|c| redact_text(c.fetch.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
             message: redact_text(&error_chain(&error)),
         })?;
 
     let mut found: PlatformRecords = names.iter().map(|n| (n.clone(), Vec::new())).collect();
     for repodata in output.repodata.iter() {
         for record in repodata.iter_arc() {
-            let Some(slot) = found.get_mut(&record.package_record.name) else { continue };
+            let Some(slot) = found.get_mut(&record.package_record.name) else {
+                continue;
+            };
             let fetch_url = record.url.clone();
             let url = strip_credentials(&record.url);
-            let Some(channel) = channels.iter().find(|c| url.as_str().starts_with(strip_credentials(&c.fetch).as_str())) else {
+            let Some(channel) = channels.iter().find(|c| {
+                url.as_str()
+                    .starts_with(strip_credentials(&c.fetch).as_str())
+            }) else {
                 tracing::warn!(url = %redact_text(record.url.as_str()), "record from an unknown channel ignored");
                 continue;
             };
@@ -72,8 +82,14 @@ pub fn newest_first(records: &mut [&ChannelRecord]) {
 }
 
 /// Returns the newest record of `records` that matches `requirement`.
-pub fn newest_matching<'a>(records: &'a [ChannelRecord], requirement: &Requirement) -> Option<&'a ChannelRecord> {
-    let mut matching: Vec<&ChannelRecord> = records.iter().filter(|r| requirement.spec.matches(&r.record)).collect();
+pub fn newest_matching<'a>(
+    records: &'a [ChannelRecord],
+    requirement: &Requirement,
+) -> Option<&'a ChannelRecord> {
+    let mut matching: Vec<&ChannelRecord> = records
+        .iter()
+        .filter(|r| requirement.spec.matches(&r.record))
+        .collect();
     newest_first(&mut matching);
     matching.first().copied()
 }
@@ -105,19 +121,35 @@ pub struct Availability {
 
 impl Availability {
     /// Compares `requirement` with the records found on `platform`.
-    pub fn evaluate(requirement: &Requirement, platform: Subdir, records: &[ChannelRecord]) -> Self {
+    pub fn evaluate(
+        requirement: &Requirement,
+        platform: Subdir,
+        records: &[ChannelRecord],
+    ) -> Self {
         let mut all: Vec<&ChannelRecord> = records.iter().collect();
         newest_first(&mut all);
-        let newest = all.first().map(|r| r.record.package_record.version.to_string());
-        let matching: Vec<&&ChannelRecord> = all.iter().filter(|r| requirement.spec.matches(&r.record)).collect();
-        let newest_matching = matching.first().map(|r| r.record.package_record.version.to_string());
+        let newest = all
+            .first()
+            .map(|r| r.record.package_record.version.to_string());
+        let matching: Vec<&&ChannelRecord> = all
+            .iter()
+            .filter(|r| requirement.spec.matches(&r.record))
+            .collect();
+        let newest_matching = matching
+            .first()
+            .map(|r| r.record.package_record.version.to_string());
 
         let requested = requirement.display();
         let problem = if all.is_empty() {
-            Some(format!("{} has no {platform} build", requirement.package.as_normalized()))
+            Some(format!(
+                "{} has no {platform} build",
+                requirement.package.as_normalized()
+            ))
         } else if matching.is_empty() {
             let newest = newest.as_deref().unwrap_or("none");
-            Some(format!("{requested} has no {platform} build; newest there: {newest}"))
+            Some(format!(
+                "{requested} has no {platform} build; newest there: {newest}"
+            ))
         } else {
             None
         };
@@ -137,11 +169,16 @@ impl Availability {
 
     /// Adds the other platforms' newest versions to a "no build" problem.
     pub fn note_elsewhere(&mut self, elsewhere: &[(String, String)]) {
-        let Some(problem) = &mut self.problem else { return };
+        let Some(problem) = &mut self.problem else {
+            return;
+        };
         if self.builds > 0 || elsewhere.is_empty() {
             return;
         }
-        let list: Vec<String> = elsewhere.iter().map(|(platform, version)| format!("{version} on {platform}")).collect();
+        let list: Vec<String> = elsewhere
+            .iter()
+            .map(|(platform, version)| format!("{version} on {platform}"))
+            .collect();
         problem.push_str(&format!("; newest elsewhere: {}", list.join(", ")));
     }
 }

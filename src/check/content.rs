@@ -8,7 +8,7 @@ use url::Url;
 
 use super::archive::{ArchiveError, FetchedFileList, PackageFetcher, Transfer};
 use super::rules::{ContentRule, RuleResult};
-use crate::channels::{ChannelSource, redact_url};
+use crate::channels::{redact_url, ChannelSource};
 
 /// The source of the record that content rules inspect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -56,7 +56,10 @@ pub struct PackageContent {
 /// Returns the URL to fetch `url` from: the same path under the fetch
 /// location of the channel whose canonical URL contains it, or `url` itself.
 pub fn fetch_url_for(channels: &[ChannelSource], url: &Url) -> Url {
-    channels.iter().find_map(|channel| channel.to_fetch(url)).unwrap_or_else(|| url.clone())
+    channels
+        .iter()
+        .find_map(|channel| channel.to_fetch(url))
+        .unwrap_or_else(|| url.clone())
 }
 
 /// Reads the file list of every target once and applies the rules of its package.
@@ -69,7 +72,8 @@ pub async fn check_targets(
     let mut results = Vec::new();
     for target in targets {
         let package = &target.record.package_record.name;
-        let package_rules: Vec<&ContentRule> = rules.iter().filter(|r| &r.package == package).collect();
+        let package_rules: Vec<&ContentRule> =
+            rules.iter().filter(|r| &r.package == package).collect();
         if package_rules.is_empty() {
             continue;
         }
@@ -78,13 +82,17 @@ pub async fn check_targets(
             Some(_) => None,
             None => {
                 tracing::info!(url = %redact_url(&target.fetch_url), "reading the package file list");
-                let fetched = fetcher.fetch_file_list(&target.fetch_url, target.record.package_record.sha256).await?;
+                let fetched = fetcher
+                    .fetch_file_list(&target.fetch_url, target.record.package_record.sha256)
+                    .await?;
                 let transfer = fetched.transfer;
                 read.insert(target.fetch_url.clone(), fetched);
                 Some(transfer)
             }
         };
-        let Some(fetched) = read.get(&target.fetch_url) else { continue };
+        let Some(fetched) = read.get(&target.fetch_url) else {
+            continue;
+        };
 
         results.push(PackageContent {
             package: package.as_normalized().to_string(),
@@ -93,7 +101,10 @@ pub async fn check_targets(
             url: redact_url(&target.record.url).to_string(),
             source: target.source,
             transfer,
-            rules: package_rules.iter().map(|rule| rule.evaluate(&fetched.files)).collect(),
+            rules: package_rules
+                .iter()
+                .map(|rule| rule.evaluate(&fetched.files))
+                .collect(),
         });
     }
     Ok(results)

@@ -21,4 +21,4 @@ pub mod requirements;
 pub mod rules;
 pub mod run;
 
-pub use run::{ChannelCheckError, ChannelCheckOptions, ChannelReport, check_channels};
+pub use run::{check_channels, ChannelCheckError, ChannelCheckOptions, ChannelReport};

@@ -13,7 +13,13 @@ pub fn channel_report(report: &ChannelReport) -> Vec<String> {
     let channels: Vec<String> = report
         .channels
         .iter()
-        .map(|c| if c.fetch == c.canonical { c.name.clone() } else { format!("{} (from {})", c.name, c.fetch) })
+        .map(|c| {
+            if c.fetch == c.canonical {
+                c.name.clone()
+            } else {
+                format!("{} (from {})", c.name, c.fetch)
+            }
+        })
         .collect();
     lines.push(format!("availability in {}:", channels.join(", ")));
     lines.extend(availability_table(&report.availability));
@@ -27,7 +33,11 @@ pub fn channel_report(report: &ChannelReport) -> Vec<String> {
         lines.push(format!("whole environment on {}: {status}", solve.platform));
     }
 
-    let lock = if report.lock.found { format!("records from {}", report.lock.path) } else { "newest matching builds in the channels".to_string() };
+    let lock = if report.lock.found {
+        format!("records from {}", report.lock.path)
+    } else {
+        "newest matching builds in the channels".to_string()
+    };
     lines.push(format!("content rules ({lock}):"));
     if report.content.is_empty() {
         lines.push("  no package builds to inspect".to_string());
@@ -37,22 +47,40 @@ pub fn channel_report(report: &ChannelReport) -> Vec<String> {
             Some(transfer) => transfer_text(transfer),
             None => "file list already read for another platform".to_string(),
         };
-        lines.push(format!("  {} on {}: {transfer}", package.archive, package.platform));
+        lines.push(format!(
+            "  {} on {}: {transfer}",
+            package.archive, package.platform
+        ));
         lines.extend(package.rules.iter().map(rule_line));
     }
-    lines.extend(closing_lines(&report.problems, &report.warnings, &report.notes));
+    lines.extend(closing_lines(
+        &report.problems,
+        &report.warnings,
+        &report.notes,
+    ));
     lines
 }
 
 fn transfer_text(transfer: &Transfer) -> String {
     let bytes = human_bytes(transfer.bytes);
-    let size = transfer.archive_size.map(|s| format!(" of {}", human_bytes(s))).unwrap_or_default();
+    let size = transfer
+        .archive_size
+        .map(|s| format!(" of {}", human_bytes(s)))
+        .unwrap_or_default();
     let count = transfer.requests;
     match transfer.method {
-        TransferMethod::RangeRequests => format!("{bytes}{size} transferred with {count} range request(s)"),
-        TransferMethod::FullDownload => format!("{bytes}{size} transferred as a full download ({count} request(s))"),
-        TransferMethod::Cache => format!("nothing transferred: the cached archive{size} matches the record's sha256"),
-        TransferMethod::LocalFile => format!("{bytes}{size} read from a local file in {count} read(s)"),
+        TransferMethod::RangeRequests => {
+            format!("{bytes}{size} transferred with {count} range request(s)")
+        }
+        TransferMethod::FullDownload => {
+            format!("{bytes}{size} transferred as a full download ({count} request(s))")
+        }
+        TransferMethod::Cache => {
+            format!("nothing transferred: the cached archive{size} matches the record's sha256")
+        }
+        TransferMethod::LocalFile => {
+            format!("{bytes}{size} read from a local file in {count} read(s)")
+        }
     }
 }
 
@@ -60,7 +88,11 @@ fn availability_table(items: &[Availability]) -> Vec<String> {
     let rows: Vec<[String; 6]> = items
         .iter()
         .map(|a| {
-            let status = if a.satisfiable { "ok".to_string() } else { "UNMET".to_string() };
+            let status = if a.satisfiable {
+                "ok".to_string()
+            } else {
+                "UNMET".to_string()
+            };
             [
                 a.package.clone(),
                 a.platform.clone(),
@@ -71,7 +103,15 @@ fn availability_table(items: &[Availability]) -> Vec<String> {
             ]
         })
         .collect();
-    let header = ["package", "platform", "requested", "builds", "newest", "status"].map(String::from);
+    let header = [
+        "package",
+        "platform",
+        "requested",
+        "builds",
+        "newest",
+        "status",
+    ]
+    .map(String::from);
     let mut widths = header.clone().map(|h| h.len());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -81,7 +121,11 @@ fn availability_table(items: &[Availability]) -> Vec<String> {
     std::iter::once(&header)
         .chain(rows.iter())
         .map(|row| {
-            let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+            let cells: Vec<String> = row
+                .iter()
+                .zip(widths)
+                .map(|(cell, width)| format!("{cell:<width$}"))
+                .collect();
             format!("  {}", cells.join("  ").trim_end())
         })
         .collect()
@@ -136,9 +180,21 @@ pub fn prefix_report(report: &PrefixReport) -> Vec<String> {
         lines.push(format!("  {status} {}: {}", check.check, check.detail));
     }
     if !report.pypi.is_empty() {
-        let listed: Vec<String> = report.pypi.iter().map(|d| format!("{} {}", d.name, d.version)).collect();
-        lines.push(format!("  PyPI packages ({}): {}", report.pypi.len(), listed.join(", ")));
+        let listed: Vec<String> = report
+            .pypi
+            .iter()
+            .map(|d| format!("{} {}", d.name, d.version))
+            .collect();
+        lines.push(format!(
+            "  PyPI packages ({}): {}",
+            report.pypi.len(),
+            listed.join(", ")
+        ));
     }
-    lines.extend(closing_lines(&report.problems, &report.warnings, &report.notes));
+    lines.extend(closing_lines(
+        &report.problems,
+        &report.warnings,
+        &report.notes,
+    ));
     lines
 }

@@ -48,14 +48,24 @@ impl FromStr for RequireArg {
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         let text = value.trim().to_string();
-        let spec = MatchSpec::from_str(&text, ParseStrictness::Lenient)
-            .map_err(|e| RequireError::Invalid { value: text.clone(), reason: e.to_string() })?;
+        let spec = MatchSpec::from_str(&text, ParseStrictness::Lenient).map_err(|e| {
+            RequireError::Invalid {
+                value: text.clone(),
+                reason: e.to_string(),
+            }
+        })?;
         let package = spec
             .name
             .as_exact()
             .cloned()
-            .ok_or_else(|| RequireError::InexactName { value: text.clone() })?;
-        Ok(Self { text, spec, package })
+            .ok_or_else(|| RequireError::InexactName {
+                value: text.clone(),
+            })?;
+        Ok(Self {
+            text,
+            spec,
+            package,
+        })
     }
 }
 
@@ -98,7 +108,11 @@ impl Requirement {
             .strip_prefix(name)
             .map(|rest| rest.trim_start_matches(['=', ' ']).trim())
             .unwrap_or("");
-        if constraint.is_empty() { name.to_string() } else { format!("{name} {constraint}") }
+        if constraint.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name} {constraint}")
+        }
     }
 }
 
@@ -121,7 +135,11 @@ pub fn requirements_for(
     let mut requirements = Vec::new();
     let mut notes = Vec::new();
 
-    let defaults: &[&str] = if with_defaults { &DEFAULT_REQUIRED } else { &[] };
+    let defaults: &[&str] = if with_defaults {
+        &DEFAULT_REQUIRED
+    } else {
+        &[]
+    };
     for &name in defaults {
         let package = PackageName::new_unchecked(name);
         let in_file = |spec: &MatchSpec| spec.name.as_exact() == Some(&package);
@@ -130,7 +148,9 @@ pub fn requirements_for(
                 package: package.clone(),
                 spec: dependency.spec.clone(),
                 text: dependency.text.clone(),
-                source: RequirementSource::EnvironmentFile { line: dependency.line },
+                source: RequirementSource::EnvironmentFile {
+                    line: dependency.line,
+                },
             });
         } else if let Some(excluded) = env.dependencies.iter().find(|d| in_file(&d.spec)) {
             notes.push(format!(
@@ -155,7 +175,10 @@ pub fn requirements_for(
             text: argument.text.clone(),
             source: RequirementSource::CommandLine,
         };
-        match requirements.iter_mut().find(|r| r.package == argument.package) {
+        match requirements
+            .iter_mut()
+            .find(|r| r.package == argument.package)
+        {
             Some(existing) => *existing = requirement,
             None => requirements.push(requirement),
         }
@@ -177,19 +200,31 @@ mod tests {
         let env = env("channels: [conda-forge]\ndependencies:\n  - nwchem=7.3.1\n  - xtb\n");
         let (requirements, notes) = requirements_for(&env, Subdir::Linux64, &[], true);
         assert!(notes.is_empty());
-        let names: Vec<&str> = requirements.iter().map(|r| r.package.as_normalized()).collect();
+        let names: Vec<&str> = requirements
+            .iter()
+            .map(|r| r.package.as_normalized())
+            .collect();
         assert_eq!(names, ["nwchem", "xtb", "crest", "rdkit"]);
         assert_eq!(requirements[0].text, "nwchem=7.3.1");
-        assert_eq!(requirements[0].source, RequirementSource::EnvironmentFile { line: 3 });
+        assert_eq!(
+            requirements[0].source,
+            RequirementSource::EnvironmentFile { line: 3 }
+        );
         assert_eq!(requirements[2].source, RequirementSource::Default);
     }
 
     #[test]
     fn require_replaces_and_adds() {
         let env = env("dependencies:\n  - crest\n");
-        let require = ["crest=3.0.2".parse().unwrap(), "python=3.9".parse().unwrap()];
+        let require = [
+            "crest=3.0.2".parse().unwrap(),
+            "python=3.9".parse().unwrap(),
+        ];
         let (requirements, _) = requirements_for(&env, Subdir::Linux64, &require, true);
-        let crest = requirements.iter().find(|r| r.package.as_normalized() == "crest").unwrap();
+        let crest = requirements
+            .iter()
+            .find(|r| r.package.as_normalized() == "crest")
+            .unwrap();
         assert_eq!(crest.source, RequirementSource::CommandLine);
         assert_eq!(crest.display(), "crest 3.0.2");
         assert_eq!(requirements.len(), 5);
@@ -199,7 +234,9 @@ mod tests {
     fn selector_excludes_a_default() {
         let env = env("dependencies:\n  - crest  # [not aarch64]\n");
         let (requirements, notes) = requirements_for(&env, Subdir::LinuxAarch64, &[], true);
-        assert!(!requirements.iter().any(|r| r.package.as_normalized() == "crest"));
+        assert!(!requirements
+            .iter()
+            .any(|r| r.package.as_normalized() == "crest"));
         assert!(notes[0].contains("crest"), "{notes:?}");
     }
 
@@ -220,7 +257,10 @@ mod tests {
         let env = env("dependencies:\n  - nwchem\n");
         let require = ["python=3.9".parse().unwrap()];
         let (requirements, _) = requirements_for(&env, Subdir::Linux64, &require, false);
-        let names: Vec<&str> = requirements.iter().map(|r| r.package.as_normalized()).collect();
+        let names: Vec<&str> = requirements
+            .iter()
+            .map(|r| r.package.as_normalized())
+            .collect();
         assert_eq!(names, ["python"]);
     }
 

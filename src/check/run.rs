@@ -8,14 +8,16 @@ use rattler_repodata_gateway::Gateway;
 use serde::Serialize;
 
 use super::archive::{ArchiveError, PackageFetcher};
-use super::availability::{Availability, PlatformRecords, newest_first, newest_matching, query_records};
-use super::content::{ContentTarget, PackageContent, RecordSource, check_targets, fetch_url_for};
-use super::requirements::{RequireArg, Requirement, RequirementSource, requirements_for};
-use super::rules::{ContentRule, RuleLevel, RuleStatus, rule_packages};
-use crate::channels::{Mirror, redact_url};
+use super::availability::{
+    newest_first, newest_matching, query_records, Availability, PlatformRecords,
+};
+use super::content::{check_targets, fetch_url_for, ContentTarget, PackageContent, RecordSource};
+use super::requirements::{requirements_for, RequireArg, Requirement, RequirementSource};
+use super::rules::{rule_packages, ContentRule, RuleLevel, RuleStatus};
+use crate::channels::{redact_url, Mirror};
 use crate::envfile::EnvironmentFile;
 use crate::exit_code::{Classify, ExitClass};
-use crate::lock::{LockError, ReadLock, freshness};
+use crate::lock::{freshness, LockError, ReadLock};
 use crate::reporter::Reporter;
 use crate::solve::plan::{PlanError, PlanOptions, SolvePlan};
 use crate::solve::repodata::FetchError;
@@ -181,7 +183,12 @@ pub async fn check_channels(
 
     let mut queries = Vec::new();
     for &platform in &plan.platforms {
-        let (requirements, notes) = requirements_for(env, platform, &options.require, options.default_requirements);
+        let (requirements, notes) = requirements_for(
+            env,
+            platform,
+            &options.require,
+            options.default_requirements,
+        );
         report.notes.extend(notes);
         let mut names: Vec<PackageName> = requirements.iter().map(|r| r.package.clone()).collect();
         names.extend(rule_packages(rules));
@@ -190,7 +197,11 @@ pub async fn check_channels(
         reporter.on_step_start(&format!("querying channels for {platform}"));
         let records = query_records(&gateway, &plan.channels, platform, &names).await;
         reporter.on_step_finish();
-        queries.push(PlatformQuery { platform, requirements, records: records? });
+        queries.push(PlatformQuery {
+            platform,
+            requirements,
+            records: records?,
+        });
     }
 
     report.availability = availability(&queries);
@@ -209,7 +220,12 @@ pub async fn check_channels(
     Ok(report)
 }
 
-fn empty_report(env: &EnvironmentFile, plan: &SolvePlan, rules_file: Option<&Path>, lockfile: &Path) -> ChannelReport {
+fn empty_report(
+    env: &EnvironmentFile,
+    plan: &SolvePlan,
+    rules_file: Option<&Path>,
+    lockfile: &Path,
+) -> ChannelReport {
     ChannelReport {
         environment_file: env.path.display().to_string(),
         platforms: plan.platforms.iter().map(ToString::to_string).collect(),
@@ -225,7 +241,11 @@ fn empty_report(env: &EnvironmentFile, plan: &SolvePlan, rules_file: Option<&Pat
         rules_file: rules_file.map(|p| p.display().to_string()),
         availability: Vec::new(),
         solves: Vec::new(),
-        lock: LockUse { path: lockfile.display().to_string(), found: false, out_of_date: Vec::new() },
+        lock: LockUse {
+            path: lockfile.display().to_string(),
+            found: false,
+            out_of_date: Vec::new(),
+        },
         content: Vec::new(),
         problems: Vec::new(),
         warnings: Vec::new(),
@@ -240,16 +260,24 @@ fn availability(queries: &[PlatformQuery]) -> Vec<Availability> {
     let mut results = Vec::new();
     for query in queries {
         for requirement in &query.requirements {
-            let records = query.records.get(&requirement.package).map(Vec::as_slice).unwrap_or_default();
+            let records = query
+                .records
+                .get(&requirement.package)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let mut item = Availability::evaluate(requirement, query.platform, records);
             let elsewhere: Vec<(String, String)> = queries
                 .iter()
                 .filter(|other| other.platform != query.platform)
                 .filter_map(|other| {
-                    let mut records: Vec<_> = other.records.get(&requirement.package)?.iter().collect();
+                    let mut records: Vec<_> =
+                        other.records.get(&requirement.package)?.iter().collect();
                     newest_first(&mut records);
                     let newest = records.first()?;
-                    Some((other.platform.to_string(), newest.record.package_record.version.to_string()))
+                    Some((
+                        other.platform.to_string(),
+                        newest.record.package_record.version.to_string(),
+                    ))
                 })
                 .collect();
             item.note_elsewhere(&elsewhere);
@@ -271,29 +299,52 @@ async fn solve_environments(
     for query in queries {
         let platform = query.platform;
         let all_met = query.requirements.iter().all(|requirement| {
-            let records = query.records.get(&requirement.package).map(Vec::as_slice).unwrap_or_default();
+            let records = query
+                .records
+                .get(&requirement.package)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             newest_matching(records, requirement).is_some()
         });
         if !all_met {
             let status = SolveStatus::Skipped;
-            solves.push(EnvironmentSolve { platform: platform.to_string(), status, explanation: None });
+            solves.push(EnvironmentSolve {
+                platform: platform.to_string(),
+                status,
+                explanation: None,
+            });
             continue;
         }
 
         // NOTE: the solve uses envlock's default virtual packages plus
         // --virtual-package, not the ones recorded in the lock.
-        let request = PlatformRequest { platform, specs: solve_specs(plan, query), preferred: Vec::new() };
+        let request = PlatformRequest {
+            platform,
+            specs: solve_specs(plan, query),
+            preferred: Vec::new(),
+        };
         reporter.on_step_start(&format!("solving the environment for {platform}"));
-        let outcome =
-            solve::solve_platforms(gateway, &plan.channels, &plan.virtual_packages, &[request], &crate::reporter::QuietReporter)
-                .await;
+        let outcome = solve::solve_platforms(
+            gateway,
+            &plan.channels,
+            &plan.virtual_packages,
+            &[request],
+            &crate::reporter::QuietReporter,
+        )
+        .await;
         reporter.on_step_finish();
         let (status, explanation) = match outcome {
             Ok(_) => (SolveStatus::Solvable, None),
-            Err(SolveEnvError::Unsatisfiable { explanation, .. }) => (SolveStatus::Unsolvable, Some(explanation)),
+            Err(SolveEnvError::Unsatisfiable { explanation, .. }) => {
+                (SolveStatus::Unsolvable, Some(explanation))
+            }
             Err(error) => (SolveStatus::Unsolvable, Some(error.to_string())),
         };
-        solves.push(EnvironmentSolve { platform: platform.to_string(), status, explanation });
+        solves.push(EnvironmentSolve {
+            platform: platform.to_string(),
+            status,
+            explanation,
+        });
     }
     solves
 }
@@ -302,7 +353,11 @@ async fn solve_environments(
 /// spec replacing the spec of the same package or added.
 fn solve_specs(plan: &SolvePlan, query: &PlatformQuery) -> Vec<MatchSpec> {
     let mut specs = plan.specs.get(&query.platform).cloned().unwrap_or_default();
-    for requirement in query.requirements.iter().filter(|r| r.source == RequirementSource::CommandLine) {
+    for requirement in query
+        .requirements
+        .iter()
+        .filter(|r| r.source == RequirementSource::CommandLine)
+    {
         specs.retain(|spec| spec.name.as_exact() != Some(&requirement.package));
         specs.push(requirement.spec.clone());
     }
@@ -310,7 +365,11 @@ fn solve_specs(plan: &SolvePlan, query: &PlatformQuery) -> Vec<MatchSpec> {
 }
 
 /// Reads the lock if it exists and records whether it is current.
-fn read_lock(path: &Path, plan: &SolvePlan, report: &mut ChannelReport) -> Result<Option<ReadLock>, LockError> {
+fn read_lock(
+    path: &Path,
+    plan: &SolvePlan,
+    report: &mut ChannelReport,
+) -> Result<Option<ReadLock>, LockError> {
     if !path.is_file() {
         report.notes.push(format!(
             "no lock at {}: content rules use the newest matching builds in the channels; run `envlock solve` to check the builds a lock pins",
@@ -320,7 +379,10 @@ fn read_lock(path: &Path, plan: &SolvePlan, report: &mut ChannelReport) -> Resul
     }
     let lock = ReadLock::from_path(path)?;
     report.lock.found = true;
-    report.lock.out_of_date = freshness::compare(&lock.header, &plan.inputs).iter().map(ToString::to_string).collect();
+    report.lock.out_of_date = freshness::compare(&lock.header, &plan.inputs)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     if !report.lock.out_of_date.is_empty() {
         report.warnings.push(format!(
             "{} is out of date with {} ({}); content rules use its records anyway",
@@ -364,21 +426,27 @@ fn content_targets(
                 continue;
             }
 
-            let records = query.records.get(&package).map(Vec::as_slice).unwrap_or_default();
+            let records = query
+                .records
+                .get(&package)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let chosen = match query.requirements.iter().find(|r| r.package == package) {
                 Some(requirement) => newest_matching(records, requirement),
                 None => {
                     // Not a requirement: take the environment file's own spec
                     // for the package when it has one, else any build.
-                    let file_spec = plan
-                        .specs
-                        .get(&platform)
-                        .and_then(|specs| specs.iter().find(|s| s.name.as_exact() == Some(&package)));
+                    let file_spec = plan.specs.get(&platform).and_then(|specs| {
+                        specs.iter().find(|s| s.name.as_exact() == Some(&package))
+                    });
                     let mut all: Vec<_> = records
                         .iter()
                         .filter(|found| {
                             file_spec.is_none_or(|spec| {
-                                rattler_conda_types::Matches::matches(spec, &found.record.package_record)
+                                rattler_conda_types::Matches::matches(
+                                    spec,
+                                    &found.record.package_record,
+                                )
                             })
                         })
                         .collect();
@@ -393,7 +461,9 @@ fn content_targets(
                     fetch_url: found.fetch_url.clone(),
                     source: RecordSource::Channel,
                 }),
-                None => notes.push(format!("no {platform} build of {name} to apply content rules to")),
+                None => notes.push(format!(
+                    "no {platform} build of {name} to apply content rules to"
+                )),
             }
         }
     }

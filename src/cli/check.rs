@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use rattler_conda_types::Subdir;
 
 use crate::channels::Mirror;
-use crate::check::prefix::{PrefixCheckOptions, check_prefix};
+use crate::check::prefix::{check_prefix, PrefixCheckOptions};
 use crate::check::requirements::RequireArg;
-use crate::check::rules::{RuleConfig, builtin_rules, effective_rules};
-use crate::check::{ChannelCheckOptions, check_channels, render};
-use crate::cli::solve::{DEFAULT_ENVIRONMENT_FILE, LockPaths};
-use crate::cli::{CommandError, CommandResult, default_cache_dir};
+use crate::check::rules::{builtin_rules, effective_rules, RuleConfig};
+use crate::check::{check_channels, render, ChannelCheckOptions};
+use crate::cli::solve::{LockPaths, DEFAULT_ENVIRONMENT_FILE};
+use crate::cli::{default_cache_dir, CommandError, CommandResult};
 use crate::envfile::EnvironmentFile;
 use crate::exit_code::ExitClass;
 use crate::printer::Printer;
@@ -85,10 +85,12 @@ async fn run_channels(
     rules_file: Option<&Path>,
     printer: Printer,
 ) -> CommandResult {
-    let env = EnvironmentFile::from_path(&args.file).map_err(|e| CommandError::new(ExitClass::Input, e))?;
+    let env = EnvironmentFile::from_path(&args.file)
+        .map_err(|e| CommandError::new(ExitClass::Input, e))?;
     let options = ChannelCheckOptions {
         platforms: args.platforms.clone(),
-        mirrors: crate::channels::mirrors_or_env(&args.mirrors).map_err(|e| CommandError::new(ExitClass::Input, e))?,
+        mirrors: crate::channels::mirrors_or_env(&args.mirrors)
+            .map_err(|e| CommandError::new(ExitClass::Input, e))?,
         virtual_packages: args.virtual_packages.clone(),
         require: args.require.clone(),
         default_requirements: !args.no_default_requirements,
@@ -106,7 +108,11 @@ async fn run_channels(
     if args.format == CheckFormat::Json {
         printer.machine(serde_json::to_string_pretty(&report).unwrap_or_default());
     }
-    Ok(if report.passed { ExitClass::Success } else { ExitClass::CheckFailed })
+    Ok(if report.passed {
+        ExitClass::Success
+    } else {
+        ExitClass::CheckFailed
+    })
 }
 
 fn run_prefix(
@@ -120,13 +126,21 @@ fn run_prefix(
         [] => None,
         [platform] => Some(*platform),
         _ => {
-            return Err(CommandError::new(ExitClass::Input, miette::diagnostic!(
-                help = "a prefix is installed for one platform; pass --platform once",
-                "--prefix takes at most one --platform, got {}", args.platforms.len()
-            )));
+            return Err(CommandError::new(
+                ExitClass::Input,
+                miette::diagnostic!(
+                    help = "a prefix is installed for one platform; pass --platform once",
+                    "--prefix takes at most one --platform, got {}",
+                    args.platforms.len()
+                ),
+            ));
         }
     };
-    let options = PrefixCheckOptions { directory: directory.to_path_buf(), platform, target_prefix: args.target_prefix.clone() };
+    let options = PrefixCheckOptions {
+        directory: directory.to_path_buf(),
+        platform,
+        target_prefix: args.target_prefix.clone(),
+    };
     let report = check_prefix(&options, rules, rules_file).map_err(CommandError::classified)?;
 
     for line in render::prefix_report(&report) {
@@ -135,5 +149,9 @@ fn run_prefix(
     if args.format == CheckFormat::Json {
         printer.machine(serde_json::to_string_pretty(&report).unwrap_or_default());
     }
-    Ok(if report.passed { ExitClass::Success } else { ExitClass::CheckFailed })
+    Ok(if report.passed {
+        ExitClass::Success
+    } else {
+        ExitClass::CheckFailed
+    })
 }

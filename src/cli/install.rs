@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use rattler_conda_types::Subdir;
 
 use crate::channels::Mirror;
-use crate::cli::{CommandError, CommandResult, default_cache_dir};
+use crate::cli::{default_cache_dir, CommandError, CommandResult};
 use crate::exit_code::ExitClass;
 use crate::install::{self, HashPolicy, InstallOptions, LinkMode, NetworkMode, PostLinkMode};
 use crate::printer::{OutputFormat, Printer};
@@ -50,17 +50,44 @@ pub struct Args {
 
 /// Runs `envlock install`.
 pub async fn execute(args: Args, printer: Printer) -> CommandResult {
-    let input = args.input.clone().unwrap_or_else(install::input::default_lock_path);
-    let options = InstallOptions::new(&args.prefix, args.cache_dir.clone().unwrap_or_else(default_cache_dir))
-        .with_target_prefix(args.target_prefix.clone())
-        .with_platform(args.platform)
-        .with_mirrors(crate::channels::mirrors_or_env(&args.mirrors).map_err(|e| CommandError::new(ExitClass::Input, e))?)
-        .with_link_mode(if args.copy { LinkMode::Copy } else { LinkMode::HardLink })
-        .with_network(if args.offline { NetworkMode::Offline } else { NetworkMode::Online })
-        .with_post_link(if args.run_post_link_scripts { PostLinkMode::Run } else { PostLinkMode::Report })
-        .with_hash_policy(if args.allow_unhashed { HashPolicy::AllowUnhashed } else { HashPolicy::Required });
+    let input = args
+        .input
+        .clone()
+        .unwrap_or_else(install::input::default_lock_path);
+    let options = InstallOptions::new(
+        &args.prefix,
+        args.cache_dir.clone().unwrap_or_else(default_cache_dir),
+    )
+    .with_target_prefix(args.target_prefix.clone())
+    .with_platform(args.platform)
+    .with_mirrors(
+        crate::channels::mirrors_or_env(&args.mirrors)
+            .map_err(|e| CommandError::new(ExitClass::Input, e))?,
+    )
+    .with_link_mode(if args.copy {
+        LinkMode::Copy
+    } else {
+        LinkMode::HardLink
+    })
+    .with_network(if args.offline {
+        NetworkMode::Offline
+    } else {
+        NetworkMode::Online
+    })
+    .with_post_link(if args.run_post_link_scripts {
+        PostLinkMode::Run
+    } else {
+        PostLinkMode::Report
+    })
+    .with_hash_policy(if args.allow_unhashed {
+        HashPolicy::AllowUnhashed
+    } else {
+        HashPolicy::Required
+    });
 
-    let report = install::install(&input, &options).await.map_err(CommandError::classified)?;
+    let report = install::install(&input, &options)
+        .await
+        .map_err(CommandError::classified)?;
 
     if report.changed == 0 {
         printer.status(format!(
@@ -70,23 +97,39 @@ pub async fn execute(args: Args, printer: Printer) -> CommandResult {
     } else {
         printer.status(format!(
             "installed {} conda and {} PyPI packages for {} into {} (runs from {}), {} changed",
-            report.packages, report.pypi_packages, report.platform, report.prefix, report.target_prefix, report.changed
+            report.packages,
+            report.pypi_packages,
+            report.platform,
+            report.prefix,
+            report.target_prefix,
+            report.changed
         ));
     }
     if report.pip_not_locked {
-        printer.warn("the lock was solved with --ignore-pip: its pip requirements are not installed");
+        printer
+            .warn("the lock was solved with --ignore-pip: its pip requirements are not installed");
     }
     for script in &report.post_link_scripts {
         if report.post_link_scripts_ran {
-            printer.status(format!("  ran the post-link script of {}: {}", script.package, script.script));
+            printer.status(format!(
+                "  ran the post-link script of {}: {}",
+                script.package, script.script
+            ));
             continue;
         }
-        printer.status(format!("  post-link script of {} not run (pass --run-post-link-scripts to run it): {}", script.package, script.script));
+        printer.status(format!(
+            "  post-link script of {} not run (pass --run-post-link-scripts to run it): {}",
+            script.package, script.script
+        ));
         for message in &script.messages {
             printer.status(format!("    it would write to .messages.txt: {message}"));
         }
     }
-    printer.status(format!("  activate with: . {}/{}", report.target_prefix, install::activation::ACTIVATE_SH));
+    printer.status(format!(
+        "  activate with: . {}/{}",
+        report.target_prefix,
+        install::activation::ACTIVATE_SH
+    ));
     if args.format == OutputFormat::Json {
         printer.machine(serde_json::to_string_pretty(&report).unwrap_or_default());
     }

@@ -54,8 +54,14 @@ pub struct CommandError {
 
 impl CommandError {
     /// Wraps a diagnostic with its exit class.
-    pub fn new(class: ExitClass, diagnostic: impl miette::Diagnostic + Send + Sync + 'static) -> Self {
-        Self { class, report: miette::Report::new(diagnostic) }
+    pub fn new(
+        class: ExitClass,
+        diagnostic: impl miette::Diagnostic + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            class,
+            report: miette::Report::new(diagnostic),
+        }
     }
 
     /// Wraps a diagnostic that classifies itself.
@@ -77,7 +83,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            let class = if error.use_stderr() { ExitClass::Input } else { ExitClass::Success };
+            let class = if error.use_stderr() {
+                ExitClass::Input
+            } else {
+                ExitClass::Success
+            };
             return class.into();
         }
     };
@@ -85,9 +95,16 @@ pub fn main() -> ExitCode {
     let _ = miette::set_hook(Box::new(|_| {
         Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
     }));
-    let printer = Printer::new(if cli.quiet { Verbosity::Quiet } else { Verbosity::Normal });
+    let printer = Printer::new(if cli.quiet {
+        Verbosity::Quiet
+    } else {
+        Verbosity::Normal
+    });
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: failed to start the async runtime: {error}");
@@ -107,7 +124,10 @@ pub fn main() -> ExitCode {
         Ok(class) => class.into(),
         Err(error) => {
             // Error chains from rattler and reqwest can carry a full URL.
-            eprintln!("{}", crate::channels::redact_text(&format!("{:?}", error.report)));
+            eprintln!(
+                "{}",
+                crate::channels::redact_text(&format!("{:?}", error.report))
+            );
             error.class.into()
         }
     }

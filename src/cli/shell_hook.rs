@@ -32,7 +32,8 @@ pub struct Args {
 
 /// Runs `envlock shell-hook`.
 pub async fn execute(args: Args, printer: Printer) -> CommandResult {
-    let environment = activation::read(&args.prefix).map_err(|e| CommandError::new(ExitClass::Input, e))?;
+    let environment =
+        activation::read(&args.prefix).map_err(|e| CommandError::new(ExitClass::Input, e))?;
     let text = match args.format {
         HookFormat::Sh => activation::render_activate_sh(&environment),
         HookFormat::Json => serde_json::to_string_pretty(&environment).unwrap_or_default(),

@@ -7,15 +7,15 @@ use rattler_conda_types::Subdir;
 use serde::Serialize;
 
 use crate::channels::Mirror;
-use crate::cli::{CommandError, CommandResult, default_cache_dir};
+use crate::cli::{default_cache_dir, CommandError, CommandResult};
 use crate::envfile::EnvironmentFile;
 use crate::exit_code::ExitClass;
 use crate::lock::freshness::{self, Staleness};
+use crate::lock::PipMode;
 use crate::lock::{self, LockContents, ReadLock};
 use crate::printer::{OutputFormat, Printer};
+use crate::solve::pip::{lock_pip, PipRequest, PipSolution};
 use crate::solve::plan::{PlanError, PlanOptions, SolvePlan};
-use crate::lock::PipMode;
-use crate::solve::pip::{PipRequest, PipSolution, lock_pip};
 use crate::solve::{self, PlatformSolution};
 use crate::virtual_packages::VirtualPackageOverride;
 
@@ -93,12 +93,18 @@ impl UpdatePolicy {
         match self {
             UpdatePolicy::All => true,
             UpdatePolicy::KeepLocked => false,
-            UpdatePolicy::Packages(names) => names.iter().any(|n| normalize_name(n) == normalize_name(name)),
+            UpdatePolicy::Packages(names) => names
+                .iter()
+                .any(|n| normalize_name(n) == normalize_name(name)),
         }
     }
 
     /// The PyPI versions of `lock` the pip resolver should prefer on `platform`.
-    pub fn preferred_pypi(&self, lock: Option<&ReadLock>, platform: Subdir) -> Vec<(pep508_rs::PackageName, pep440_rs::Version)> {
+    pub fn preferred_pypi(
+        &self,
+        lock: Option<&ReadLock>,
+        platform: Subdir,
+    ) -> Vec<(pep508_rs::PackageName, pep440_rs::Version)> {
         let Some(lock) = lock else { return Vec::new() };
         lock.pypi_packages(platform)
             .iter()
@@ -108,7 +114,11 @@ impl UpdatePolicy {
     }
 
     /// The records of `lock` the solver should prefer on `platform`.
-    pub fn preferred(&self, lock: Option<&ReadLock>, platform: Subdir) -> Vec<rattler_conda_types::RepoDataRecord> {
+    pub fn preferred(
+        &self,
+        lock: Option<&ReadLock>,
+        platform: Subdir,
+    ) -> Vec<rattler_conda_types::RepoDataRecord> {
         let Some(lock) = lock else { return Vec::new() };
         match self {
             UpdatePolicy::All => Vec::new(),
@@ -133,9 +143,17 @@ pub struct LockPaths {
 impl LockPaths {
     /// The lock path for `env_file`: `--lockfile`, else `locks/<stem>.lock`.
     pub fn new(env_file: &Path, lockfile: Option<&Path>) -> Self {
-        let env_stem = env_file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "environment".into());
-        let lock = lockfile.map(Path::to_path_buf).unwrap_or_else(|| Path::new("locks").join(format!("{env_stem}.lock")));
-        let stem = lock.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or(env_stem);
+        let env_stem = env_file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "environment".into());
+        let lock = lockfile
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| Path::new("locks").join(format!("{env_stem}.lock")));
+        let stem = lock
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or(env_stem);
         Self { lock, stem }
     }
 
@@ -149,10 +167,12 @@ impl LockPaths {
 /// Runs `envlock solve`.
 pub async fn execute(args: Args, printer: Printer) -> CommandResult {
     let mode = if args.check { Mode::Check } else { Mode::Write };
-    let env = EnvironmentFile::from_path(&args.file).map_err(|e| CommandError::new(ExitClass::Input, e))?;
+    let env = EnvironmentFile::from_path(&args.file)
+        .map_err(|e| CommandError::new(ExitClass::Input, e))?;
     let options = PlanOptions {
         platforms: args.platforms.clone(),
-        mirrors: crate::channels::mirrors_or_env(&args.mirrors).map_err(|e| CommandError::new(ExitClass::Input, e))?,
+        mirrors: crate::channels::mirrors_or_env(&args.mirrors)
+            .map_err(|e| CommandError::new(ExitClass::Input, e))?,
         virtual_packages: args.virtual_packages.clone(),
         ignore_pip: args.ignore_pip,
     };
@@ -184,7 +204,11 @@ fn check(plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printer) -> 
         vec![Staleness::Missing]
     };
     if !reasons.contains(&Staleness::Missing) {
-        freshness::check_explicit_files(plan.platforms.iter().copied(), |p| paths.explicit(p), &mut reasons);
+        freshness::check_explicit_files(
+            plan.platforms.iter().copied(),
+            |p| paths.explicit(p),
+            &mut reasons,
+        );
     }
     let report = CheckReport {
         lockfile: paths.lock.display().to_string(),
@@ -233,9 +257,14 @@ async fn lock_pip_sections(
             records: &solution.records,
             virtual_packages: &virtual_packages,
             cache_dir,
-            preferred: preferences.policy.preferred_pypi(preferences.lock, solution.platform),
+            preferred: preferences
+                .policy
+                .preferred_pypi(preferences.lock, solution.platform),
         };
-        reporter.on_step_start(&format!("resolving the pip section for {}", solution.platform));
+        reporter.on_step_start(&format!(
+            "resolving the pip section for {}",
+            solution.platform
+        ));
         let result = lock_pip(&request).await;
         reporter.on_step_finish();
         if let Some(pip) = result.map_err(CommandError::classified)? {
@@ -245,22 +274,46 @@ async fn lock_pip_sections(
     Ok(locked)
 }
 
-async fn write(env: &EnvironmentFile, plan: &SolvePlan, paths: &LockPaths, args: &Args, printer: Printer) -> CommandResult {
+async fn write(
+    env: &EnvironmentFile,
+    plan: &SolvePlan,
+    paths: &LockPaths,
+    args: &Args,
+    printer: Printer,
+) -> CommandResult {
     let cache_dir = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
     let gateway = solve::build_gateway(&cache_dir).map_err(CommandError::classified)?;
     let reporter = crate::reporter::for_printer(&printer);
-    let existing = read_existing_lock(&paths.lock, &args.file).map_err(|e| CommandError::new(ExitClass::Input, e))?;
+    let existing = read_existing_lock(&paths.lock, &args.file)
+        .map_err(|e| CommandError::new(ExitClass::Input, e))?;
     let policy = UpdatePolicy::from_arg(args.update.as_ref());
     if let (UpdatePolicy::Packages(names), Some(lock)) = (&policy, &existing) {
         check_update_names(names, lock, &plan.platforms, &paths.lock)?;
     }
     let requests = plan.requests(|platform| policy.preferred(existing.as_ref(), platform));
-    let solutions = solve::solve_platforms(&gateway, &plan.channels, &plan.virtual_packages, &requests, reporter.as_ref())
-        .await
-        .map_err(CommandError::classified)?;
+    let solutions = solve::solve_platforms(
+        &gateway,
+        &plan.channels,
+        &plan.virtual_packages,
+        &requests,
+        reporter.as_ref(),
+    )
+    .await
+    .map_err(CommandError::classified)?;
 
-    let pip_preferences = PipPreferences { policy: &policy, lock: existing.as_ref() };
-    let pip = lock_pip_sections(env, plan, &solutions, &cache_dir, &pip_preferences, reporter.as_ref()).await?;
+    let pip_preferences = PipPreferences {
+        policy: &policy,
+        lock: existing.as_ref(),
+    };
+    let pip = lock_pip_sections(
+        env,
+        plan,
+        &solutions,
+        &cache_dir,
+        &pip_preferences,
+        reporter.as_ref(),
+    )
+    .await?;
     let contents = LockContents {
         channels: &plan.channels,
         solutions: &solutions,
@@ -269,7 +322,11 @@ async fn write(env: &EnvironmentFile, plan: &SolvePlan, paths: &LockPaths, args:
         pip: &pip,
     };
     let rendered = lock::render(&contents).map_err(CommandError::classified)?;
-    let lock_name = paths.lock.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let lock_name = paths
+        .lock
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut files = vec![(paths.lock.clone(), rendered)];
     for solution in &solutions {
         let text = lock::explicit::render(solution.platform, &solution.records, &lock_name);
@@ -288,7 +345,9 @@ async fn write(env: &EnvironmentFile, plan: &SolvePlan, paths: &LockPaths, args:
 /// `--update NAME` for a name the lock does not have.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("--update {name}: {} has no conda or PyPI package named {name}", lock.display())]
-#[diagnostic(help("check the spelling; `envlock solve --update` without names updates everything"))]
+#[diagnostic(help(
+    "check the spelling; `envlock solve --update` without names updates everything"
+))]
 pub struct UnknownUpdateName {
     /// The name given.
     pub name: String,
@@ -301,15 +360,28 @@ fn normalize_name(name: &str) -> String {
     name.to_lowercase().replace(['_', '.'], "-")
 }
 
-fn check_update_names(names: &[String], lock: &ReadLock, platforms: &[Subdir], path: &Path) -> Result<(), CommandError> {
+fn check_update_names(
+    names: &[String],
+    lock: &ReadLock,
+    platforms: &[Subdir],
+    path: &Path,
+) -> Result<(), CommandError> {
     for name in names {
         let wanted = normalize_name(name);
         let known = platforms.iter().any(|p| {
-            lock.records(*p).iter().any(|r| normalize_name(r.package_record.name.as_normalized()) == wanted)
-                || lock.pypi_packages(*p).iter().any(|w| normalize_name(w.name().as_ref()) == wanted)
+            lock.records(*p)
+                .iter()
+                .any(|r| normalize_name(r.package_record.name.as_normalized()) == wanted)
+                || lock
+                    .pypi_packages(*p)
+                    .iter()
+                    .any(|w| normalize_name(w.name().as_ref()) == wanted)
         });
         if !known {
-            let error = UnknownUpdateName { name: name.clone(), lock: path.to_path_buf() };
+            let error = UnknownUpdateName {
+                name: name.clone(),
+                lock: path.to_path_buf(),
+            };
             return Err(CommandError::new(ExitClass::Input, error));
         }
     }
@@ -336,12 +408,20 @@ fn read_existing_lock(path: &Path, env_file: &Path) -> Result<Option<ReadLock>, 
         _ => false,
     };
     if same_as_env {
-        return Err(NotALock { path: path.to_path_buf(), reason: "it is the environment file".to_string() });
+        return Err(NotALock {
+            path: path.to_path_buf(),
+            reason: "it is the environment file".to_string(),
+        });
     }
     if !path.exists() {
         return Ok(None);
     }
-    ReadLock::from_path(path).map(Some).map_err(|error| NotALock { path: path.to_path_buf(), reason: error.to_string() })
+    ReadLock::from_path(path)
+        .map(Some)
+        .map_err(|error| NotALock {
+            path: path.to_path_buf(),
+            reason: error.to_string(),
+        })
 }
 
 /// Removes the explicit files of platforms that the new lock no longer has,
@@ -354,8 +434,12 @@ fn remove_stale_explicit_files(paths: &LockPaths, solutions: &[PlatformSolution]
         let stale = paths.explicit(platform);
         if stale.is_file() {
             match std::fs::remove_file(&stale) {
-                Ok(()) => tracing::info!(path = %stale.display(), "removed the explicit file of a platform that is no longer locked"),
-                Err(error) => tracing::warn!(path = %stale.display(), %error, "failed to remove a stale explicit file"),
+                Ok(()) => {
+                    tracing::info!(path = %stale.display(), "removed the explicit file of a platform that is no longer locked")
+                }
+                Err(error) => {
+                    tracing::warn!(path = %stale.display(), %error, "failed to remove a stale explicit file")
+                }
             }
         }
     }
@@ -387,7 +471,12 @@ struct CheckReport {
     reasons: Vec<String>,
 }
 
-fn summarize(plan: &SolvePlan, solutions: &[PlatformSolution], pip: &[PipSolution], paths: &LockPaths) -> SolveSummary {
+fn summarize(
+    plan: &SolvePlan,
+    solutions: &[PlatformSolution],
+    pip: &[PipSolution],
+    paths: &LockPaths,
+) -> SolveSummary {
     let mut platforms = BTreeMap::new();
     for solution in solutions {
         let inputs = &plan.inputs[&solution.platform];
@@ -396,7 +485,11 @@ fn summarize(plan: &SolvePlan, solutions: &[PlatformSolution], pip: &[PipSolutio
             solution.platform.to_string(),
             PlatformSummary {
                 packages: solution.records.len(),
-                download_bytes: solution.records.iter().filter_map(|r| r.package_record.size).sum(),
+                download_bytes: solution
+                    .records
+                    .iter()
+                    .filter_map(|r| r.package_record.size)
+                    .sum(),
                 explicit_file: paths.explicit(solution.platform).display().to_string(),
                 virtual_packages: plan.virtual_packages.lock_strings(solution.platform),
                 content_hash: inputs.content_hash(),
@@ -406,7 +499,10 @@ fn summarize(plan: &SolvePlan, solutions: &[PlatformSolution], pip: &[PipSolutio
             },
         );
     }
-    SolveSummary { lockfile: paths.lock.display().to_string(), platforms }
+    SolveSummary {
+        lockfile: paths.lock.display().to_string(),
+        platforms,
+    }
 }
 
 fn print_summary(summary: &SolveSummary, printer: Printer, format: OutputFormat) {
@@ -420,7 +516,10 @@ fn print_summary(summary: &SolveSummary, printer: Printer, format: OutputFormat)
             item.virtual_packages.join(" ")
         ));
         if !item.pypi_from_conda.is_empty() {
-            printer.status(format!("    provided by conda, not installed from PyPI: {}", item.pypi_from_conda.join(", ")));
+            printer.status(format!(
+                "    provided by conda, not installed from PyPI: {}",
+                item.pypi_from_conda.join(", ")
+            ));
         }
     }
     if format == OutputFormat::Json {
@@ -437,5 +536,9 @@ pub fn human_bytes(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }

@@ -98,7 +98,9 @@ pub struct LockDiff {
 impl LockDiff {
     /// Whether anything differs.
     pub fn has_changes(&self) -> bool {
-        self.platforms.values().any(|p| p.status != PlatformStatus::Both || !p.changes.is_empty())
+        self.platforms
+            .values()
+            .any(|p| p.status != PlatformStatus::Both || !p.changes.is_empty())
     }
 }
 
@@ -129,29 +131,43 @@ pub fn compare(old: &ReadLock, new: &ReadLock) -> LockDiff {
 }
 
 fn platform_names(lock: &ReadLock) -> BTreeSet<String> {
-    lock.lock.platforms().map(|p| p.name().to_string()).collect()
+    lock.lock
+        .platforms()
+        .map(|p| p.name().to_string())
+        .collect()
 }
 
 /// The packages of the lock's environment on one platform, by ecosystem and name.
 fn packages(lock: &ReadLock, platform: &str) -> BTreeMap<PackageKey, PackageVersion> {
     let mut out = BTreeMap::new();
-    let Some(lock_platform) = lock.lock.platform(platform) else { return out };
+    let Some(lock_platform) = lock.lock.platform(platform) else {
+        return out;
+    };
     let environment = lock
         .lock
         .environment(crate::lock::ENVIRONMENT)
         .or_else(|| lock.lock.environments().next().map(|(_, env)| env));
-    let Some(environment) = environment else { return out };
-    let Some(packages) = environment.packages(lock_platform) else { return out };
+    let Some(environment) = environment else {
+        return out;
+    };
+    let Some(packages) = environment.packages(lock_platform) else {
+        return out;
+    };
     for package in packages {
         match package {
             LockedPackage::Conda(conda) => {
-                let Some(record) = conda.record() else { continue };
+                let Some(record) = conda.record() else {
+                    continue;
+                };
                 let version = PackageVersion {
                     version: record.version.to_string(),
                     build: record.build.to_string(),
                     sha256: record.sha256.map(hex::encode),
                 };
-                out.insert((Ecosystem::Conda, record.name.as_normalized().to_string()), version);
+                out.insert(
+                    (Ecosystem::Conda, record.name.as_normalized().to_string()),
+                    version,
+                );
             }
             LockedPackage::Pypi(pypi) => {
                 let file = pypi.location().file_name().unwrap_or_default().to_string();
@@ -161,7 +177,11 @@ fn packages(lock: &ReadLock, platform: &str) -> BTreeMap<PackageKey, PackageVers
                     }
                     _ => None,
                 };
-                let version = PackageVersion { version: pypi.version_string(), build: file, sha256 };
+                let version = PackageVersion {
+                    version: pypi.version_string(),
+                    build: file,
+                    sha256,
+                };
                 out.insert((Ecosystem::Pypi, pypi.name().to_string()), version);
             }
         }
@@ -198,7 +218,10 @@ fn classify(old: Option<&PackageVersion>, new: Option<&PackageVersion>) -> Optio
         (Some(_), None) => Some(ChangeKind::Removed),
         (Some(old), Some(new)) if old == new => None,
         (Some(old), Some(new)) => {
-            let ordering = match (old.version.parse::<Version>(), new.version.parse::<Version>()) {
+            let ordering = match (
+                old.version.parse::<Version>(),
+                new.version.parse::<Version>(),
+            ) {
                 (Ok(a), Ok(b)) => a.cmp(&b),
                 _ => old.version.cmp(&new.version),
             };

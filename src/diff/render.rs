@@ -6,7 +6,9 @@ use super::{ChangeKind, Ecosystem, LockDiff, PackageChange, PackageVersion, Plat
 pub const COLLAPSE_AFTER: usize = 10;
 
 fn version_text(version: Option<&PackageVersion>) -> String {
-    version.map(|v| format!("{} ({})", v.version, v.build)).unwrap_or_default()
+    version
+        .map(|v| format!("{} ({})", v.version, v.build))
+        .unwrap_or_default()
 }
 
 fn kind_word(change: ChangeKind) -> &'static str {
@@ -27,7 +29,11 @@ fn ecosystem_word(ecosystem: Ecosystem) -> &'static str {
 }
 
 fn origin_word(change: &PackageChange) -> &'static str {
-    if change.requested { "requested" } else { "transitive" }
+    if change.requested {
+        "requested"
+    } else {
+        "transitive"
+    }
 }
 
 fn status_note(status: PlatformStatus) -> &'static str {
@@ -43,7 +49,11 @@ pub fn summary_line(diff: &LockDiff) -> String {
     if !diff.has_changes() {
         return "No changes.".to_string();
     }
-    let changed: Vec<_> = diff.platforms.iter().filter(|(_, p)| !p.changes.is_empty() || p.status != PlatformStatus::Both).collect();
+    let changed: Vec<_> = diff
+        .platforms
+        .iter()
+        .filter(|(_, p)| !p.changes.is_empty() || p.status != PlatformStatus::Both)
+        .collect();
     let total: usize = changed.iter().map(|(_, p)| p.changes.len()).sum();
     let mut counts = std::collections::BTreeMap::new();
     for (_, platform) in &changed {
@@ -51,11 +61,18 @@ pub fn summary_line(diff: &LockDiff) -> String {
             *counts.entry(kind_word(change.change)).or_insert(0usize) += 1;
         }
     }
-    let detail: Vec<String> = counts.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+    let detail: Vec<String> = counts
+        .iter()
+        .map(|(kind, n)| format!("{n} {kind}"))
+        .collect();
     format!(
         "{total} package change(s) on {} platform(s): {}.",
         changed.len(),
-        if detail.is_empty() { "platforms changed".to_string() } else { detail.join(", ") }
+        if detail.is_empty() {
+            "platforms changed".to_string()
+        } else {
+            detail.join(", ")
+        }
     )
 }
 
@@ -68,7 +85,10 @@ pub fn text(diff: &LockDiff) -> String {
         if platform_diff.changes.is_empty() && platform_diff.status == PlatformStatus::Both {
             continue;
         }
-        out.push_str(&format!("\n{platform}{}:\n", status_note(platform_diff.status)));
+        out.push_str(&format!(
+            "\n{platform}{}:\n",
+            status_note(platform_diff.status)
+        ));
         for change in &platform_diff.changes {
             let symbol = match change.change {
                 ChangeKind::Added => "+",
@@ -81,7 +101,9 @@ pub fn text(diff: &LockDiff) -> String {
                 (Some(old), Some(new)) if old.version == new.version && old.build == new.build => {
                     format!("{}: new archive hash", version_text(Some(new)))
                 }
-                (Some(old), Some(new)) => format!("{} -> {}", version_text(Some(old)), version_text(Some(new))),
+                (Some(old), Some(new)) => {
+                    format!("{} -> {}", version_text(Some(old)), version_text(Some(new)))
+                }
                 (old, new) => version_text(old.as_ref().or(new.as_ref())),
             };
             out.push_str(&format!(
@@ -107,14 +129,20 @@ pub fn markdown(diff: &LockDiff) -> String {
         if platform_diff.changes.is_empty() && platform_diff.status == PlatformStatus::Both {
             continue;
         }
-        out.push_str(&format!("\n### {platform}{}\n\n", status_note(platform_diff.status)));
+        out.push_str(&format!(
+            "\n### {platform}{}\n\n",
+            status_note(platform_diff.status)
+        ));
         if platform_diff.changes.is_empty() {
             out.push_str("No package changes.\n");
             continue;
         }
         let collapse = platform_diff.changes.len() > COLLAPSE_AFTER;
         if collapse {
-            out.push_str(&format!("<details>\n<summary>{} changes</summary>\n\n", platform_diff.changes.len()));
+            out.push_str(&format!(
+                "<details>\n<summary>{} changes</summary>\n\n",
+                platform_diff.changes.len()
+            ));
         }
         out.push_str("| Package | Kind | Change | Old | New | Requested |\n");
         out.push_str("|---|---|---|---|---|---|\n");
@@ -137,7 +165,9 @@ pub fn markdown(diff: &LockDiff) -> String {
 }
 
 fn markdown_cell(version: Option<&PackageVersion>) -> String {
-    version.map(|v| format!("{} `{}`", v.version, v.build.replace('|', "\\|"))).unwrap_or_else(|| "-".to_string())
+    version
+        .map(|v| format!("{} `{}`", v.version, v.build.replace('|', "\\|")))
+        .unwrap_or_else(|| "-".to_string())
 }
 
 /// Renders the diff as JSON.
@@ -163,23 +193,47 @@ mod tests {
             ecosystem: Ecosystem::Conda,
             change: ChangeKind::Added,
             old: None,
-            new: Some(PackageVersion { version: "1.0".into(), build: "h0_0".into(), sha256: None }),
+            new: Some(PackageVersion {
+                version: "1.0".into(),
+                build: "h0_0".into(),
+                sha256: None,
+            }),
             requested: false,
         }
     }
 
     #[test]
     fn long_tables_are_collapsed() {
-        let many: Vec<_> = (0..COLLAPSE_AFTER + 1).map(|i| added(&format!("pkg{i:02}"))).collect();
+        let many: Vec<_> = (0..COLLAPSE_AFTER + 1)
+            .map(|i| added(&format!("pkg{i:02}")))
+            .collect();
         let few = vec![added("only")];
         let diff = LockDiff {
             platforms: BTreeMap::from([
-                ("linux-64".to_string(), PlatformDiff { status: PlatformStatus::Both, changes: many }),
-                ("linux-aarch64".to_string(), PlatformDiff { status: PlatformStatus::Both, changes: few }),
+                (
+                    "linux-64".to_string(),
+                    PlatformDiff {
+                        status: PlatformStatus::Both,
+                        changes: many,
+                    },
+                ),
+                (
+                    "linux-aarch64".to_string(),
+                    PlatformDiff {
+                        status: PlatformStatus::Both,
+                        changes: few,
+                    },
+                ),
             ]),
         };
         let rendered = markdown(&diff);
         assert_eq!(rendered.matches("<details>").count(), 1, "{rendered}");
-        assert!(rendered.contains(&format!("<summary>{} changes</summary>", COLLAPSE_AFTER + 1)), "{rendered}");
+        assert!(
+            rendered.contains(&format!(
+                "<summary>{} changes</summary>",
+                COLLAPSE_AFTER + 1
+            )),
+            "{rendered}"
+        );
     }
 }

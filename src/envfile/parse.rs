@@ -501,13 +501,17 @@ fn edit_distance(left: &str, right: &str) -> usize {
 /// Dockerfile `ENV` lines, or `None` when it can.
 fn invalid_variable(name: &str, value: &str) -> Option<String> {
     let mut chars = name.chars();
-    let valid_name = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let valid_name = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid_name {
         return Some("a shell variable name has only letters, digits and `_` and does not start with a digit".to_string());
     }
     if name == "PATH" || name == "CONDA_PREFIX" {
-        return Some(format!("{name} is set by envlock from the prefix; setting it here would replace it"));
+        return Some(format!(
+            "{name} is set by envlock from the prefix; setting it here would replace it"
+        ));
     }
     if value.contains(['\n', '\r', '\0']) {
         return Some("the value spans several lines or contains a NUL byte".to_string());

@@ -56,11 +56,20 @@ pub const PACKAGE_DEFAULTS: [PackageDefault; 3] = [
 ];
 
 /// Variables of conda's shell integration that mean nothing without conda.
-const SHELL_ONLY_VARIABLES: [&str; 8] =
-    ["CONDA_SHLVL", "CONDA_PROMPT_MODIFIER", "CONDA_DEFAULT_ENV", "PS1", "_", "SHLVL", "PWD", "OLDPWD"];
+const SHELL_ONLY_VARIABLES: [&str; 8] = [
+    "CONDA_SHLVL",
+    "CONDA_PROMPT_MODIFIER",
+    "CONDA_DEFAULT_ENV",
+    "PS1",
+    "_",
+    "SHLVL",
+    "PWD",
+    "OLDPWD",
+];
 
 /// The PATH assumed when the image sets none (Debian's default).
-pub const DEFAULT_SYSTEM_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub const DEFAULT_SYSTEM_PATH: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// The environment of an installed prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,17 +101,25 @@ pub async fn compute(
     file_variables: &BTreeMap<String, String>,
 ) -> Result<ActivationEnvironment, InstallError> {
     let failed = |message: String| InstallError::Activation { message };
-    let activator = Activator::from_path(work_dir, shell::Bash::default(), platform).map_err(|e| failed(e.to_string()))?;
-    let baseline: EnvironmentSnapshot = [("PATH", DEFAULT_SYSTEM_PATH), ("HOME", "/root"), ("LANG", "C.UTF-8")]
-        .into_iter()
-        .collect();
+    let activator = Activator::from_path(work_dir, shell::Bash::default(), platform)
+        .map_err(|e| failed(e.to_string()))?;
+    let baseline: EnvironmentSnapshot = [
+        ("PATH", DEFAULT_SYSTEM_PATH),
+        ("HOME", "/root"),
+        ("LANG", "C.UTF-8"),
+    ]
+    .into_iter()
+    .collect();
     let variables = ActivationVariables {
         conda_prefix: None,
         path: None,
         path_modification_behavior: PathModificationBehavior::Prepend,
         current_env: Default::default(),
     };
-    let limits = ProcessLimits { timeout: Duration::from_secs(60), output_limit: 4 * 1024 * 1024 };
+    let limits = ProcessLimits {
+        timeout: Duration::from_secs(60),
+        output_limit: 4 * 1024 * 1024,
+    };
     let activated = activator
         .run_activation_bounded(variables, &baseline, limits)
         .await
@@ -119,24 +136,44 @@ pub async fn compute(
         sources: BTreeMap::new(),
     };
     for (key, value) in activated.iter() {
-        let (Some(key), Some(value)) = (key.to_str(), value.to_str()) else { continue };
-        if baseline.get(key).and_then(|v| v.to_str()) == Some(value) || SHELL_ONLY_VARIABLES.contains(&key) {
+        let (Some(key), Some(value)) = (key.to_str(), value.to_str()) else {
+            continue;
+        };
+        if baseline.get(key).and_then(|v| v.to_str()) == Some(value)
+            || SHELL_ONLY_VARIABLES.contains(&key)
+        {
             continue;
         }
         if key == "PATH" {
             environment.path_prepend = value
                 .split(':')
-                .filter(|entry| !DEFAULT_SYSTEM_PATH.split(':').any(|system| system == *entry))
+                .filter(|entry| {
+                    !DEFAULT_SYSTEM_PATH
+                        .split(':')
+                        .any(|system| system == *entry)
+                })
                 .map(retarget)
                 .collect();
             continue;
         }
-        let source = if activator.env_vars.contains_key(key) { "env_vars.d" } else { "activate.d" };
-        environment.variables.insert(key.to_string(), retarget(value));
-        environment.sources.insert(key.to_string(), source.to_string());
+        let source = if activator.env_vars.contains_key(key) {
+            "env_vars.d"
+        } else {
+            "activate.d"
+        };
+        environment
+            .variables
+            .insert(key.to_string(), retarget(value));
+        environment
+            .sources
+            .insert(key.to_string(), source.to_string());
     }
-    environment.variables.insert("CONDA_PREFIX".to_string(), target.clone());
-    environment.sources.insert("CONDA_PREFIX".to_string(), "envlock".to_string());
+    environment
+        .variables
+        .insert("CONDA_PREFIX".to_string(), target.clone());
+    environment
+        .sources
+        .insert("CONDA_PREFIX".to_string(), "envlock".to_string());
     if environment.path_prepend.is_empty() {
         environment.path_prepend.push(format!("{target}/bin"));
     }
@@ -145,12 +182,19 @@ pub async fn compute(
     for (key, value) in file_variables {
         tracing::info!(variable = %key, "setting a variable from the environment file");
         environment.variables.insert(key.clone(), value.clone());
-        environment.sources.insert(key.clone(), "environment file".to_string());
+        environment
+            .sources
+            .insert(key.clone(), "environment file".to_string());
     }
     Ok(environment)
 }
 
-fn apply_package_defaults(environment: &mut ActivationEnvironment, work_dir: &Path, target: &str, installed: &[String]) {
+fn apply_package_defaults(
+    environment: &mut ActivationEnvironment,
+    work_dir: &Path,
+    target: &str,
+    installed: &[String],
+) {
     for default in PACKAGE_DEFAULTS {
         if !installed.iter().any(|name| name == default.package) {
             continue;
@@ -160,13 +204,22 @@ fn apply_package_defaults(environment: &mut ActivationEnvironment, work_dir: &Pa
             continue;
         }
         if !work_dir.join(default.relative_path).exists() {
-            tracing::warn!(package = default.package, path = default.relative_path, "not setting {}: the path is missing from the prefix", default.variable);
+            tracing::warn!(
+                package = default.package,
+                path = default.relative_path,
+                "not setting {}: the path is missing from the prefix",
+                default.variable
+            );
             continue;
         }
         let value = format!("{target}/{}", default.relative_path);
         tracing::info!(variable = default.variable, %value, reason = default.reason, "setting a package default");
-        environment.variables.insert(default.variable.to_string(), value);
-        environment.sources.insert(default.variable.to_string(), "envlock default".to_string());
+        environment
+            .variables
+            .insert(default.variable.to_string(), value);
+        environment
+            .sources
+            .insert(default.variable.to_string(), "envlock default".to_string());
     }
 }
 
@@ -183,7 +236,10 @@ pub fn render_activate_sh(environment: &ActivationEnvironment) -> String {
         environment.prefix
     ));
     let path = environment.path_prepend.join(":");
-    out.push_str(&format!("export PATH={}:\"${{PATH:-{DEFAULT_SYSTEM_PATH}}}\"\n", sh_quote(&path)));
+    out.push_str(&format!(
+        "export PATH={}:\"${{PATH:-{DEFAULT_SYSTEM_PATH}}}\"\n",
+        sh_quote(&path)
+    ));
     for (key, value) in &environment.variables {
         out.push_str(&format!("export {key}={}\n", sh_quote(value)));
     }
@@ -202,9 +258,15 @@ pub fn render_entrypoint_sh(environment: &ActivationEnvironment) -> String {
 /// Renders Dockerfile `ENV` lines for the environment.
 pub fn render_dockerfile(environment: &ActivationEnvironment) -> String {
     let mut out = String::new();
-    out.push_str(&format!("ENV PATH=\"{}:$PATH\"\n", environment.path_prepend.join(":")));
+    out.push_str(&format!(
+        "ENV PATH=\"{}:$PATH\"\n",
+        environment.path_prepend.join(":")
+    ));
     for (key, value) in &environment.variables {
-        let escaped = value.replace('\\', "\\\\").replace('"', "\\\"").replace('$', "\\$");
+        let escaped = value
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('$', "\\$");
         out.push_str(&format!("ENV {key}=\"{escaped}\"\n"));
     }
     out
@@ -212,7 +274,10 @@ pub fn render_dockerfile(environment: &ActivationEnvironment) -> String {
 
 /// Writes the three activation files into the prefix at `work_dir`; a file
 /// whose content is unchanged is left alone, so a second install is a no-op.
-pub fn write_files(work_dir: &Path, environment: &ActivationEnvironment) -> Result<(), InstallError> {
+pub fn write_files(
+    work_dir: &Path,
+    environment: &ActivationEnvironment,
+) -> Result<(), InstallError> {
     let json = serde_json::to_string_pretty(environment).unwrap_or_default() + "\n";
     let files: [(&str, String, u32); 3] = [
         (ENVIRONMENT_JSON, json, 0o644),
@@ -230,12 +295,16 @@ fn write_if_changed(path: &Path, contents: &str, mode: u32) -> Result<(), Instal
     if std::fs::read_to_string(path).is_ok_and(|existing| existing == contents) {
         return Ok(());
     }
-    let io = |source| InstallError::PrefixIo { path: path.to_path_buf(), source };
+    let io = |source| InstallError::PrefixIo {
+        path: path.to_path_buf(),
+        source,
+    };
     let directory = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(directory).map_err(io)?;
     let temporary = tempfile::NamedTempFile::new_in(directory).map_err(io)?;
     std::fs::write(temporary.path(), contents).map_err(io)?;
-    std::fs::set_permissions(temporary.path(), std::fs::Permissions::from_mode(mode)).map_err(io)?;
+    std::fs::set_permissions(temporary.path(), std::fs::Permissions::from_mode(mode))
+        .map_err(io)?;
     temporary.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }
@@ -244,7 +313,13 @@ fn write_if_changed(path: &Path, contents: &str, mode: u32) -> Result<(), Instal
 pub fn read(prefix: &Path) -> Result<ActivationEnvironment, InstallError> {
     let path: PathBuf = prefix.join(ENVIRONMENT_JSON);
     let text = std::fs::read_to_string(&path).map_err(|source| InstallError::Activation {
-        message: format!("cannot read {}: {source}; is {} a prefix written by `envlock install`?", path.display(), prefix.display()),
+        message: format!(
+            "cannot read {}: {source}; is {} a prefix written by `envlock install`?",
+            path.display(),
+            prefix.display()
+        ),
     })?;
-    serde_json::from_str(&text).map_err(|e| InstallError::Activation { message: format!("invalid {}: {e}", path.display()) })
+    serde_json::from_str(&text).map_err(|e| InstallError::Activation {
+        message: format!("invalid {}: {e}", path.display()),
+    })
 }

@@ -23,33 +23,47 @@ pub struct CacheLock {
 pub async fn acquire(cache: &Path) -> Result<CacheLock, InstallError> {
     let path = lock_path(cache);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| InstallError::PrefixIo { path: parent.to_path_buf(), source })?;
+        std::fs::create_dir_all(parent).map_err(|source| InstallError::PrefixIo {
+            path: parent.to_path_buf(),
+            source,
+        })?;
     }
     let file = File::options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|source| InstallError::PrefixIo { path: path.clone(), source })?;
+        .map_err(|source| InstallError::PrefixIo {
+            path: path.clone(),
+            source,
+        })?;
     match file.try_lock() {
         Ok(()) => return Ok(CacheLock { _file: file }),
         Err(std::fs::TryLockError::WouldBlock) => {
             tracing::info!(lock = %path.display(), "waiting for another envlock install that uses the same package cache");
         }
-        Err(std::fs::TryLockError::Error(source)) => return Err(InstallError::PrefixIo { path, source }),
+        Err(std::fs::TryLockError::Error(source)) => {
+            return Err(InstallError::PrefixIo { path, source })
+        }
     }
     let locked = tokio::task::spawn_blocking(move || file.lock().map(|()| file)).await;
     match locked {
         Ok(Ok(file)) => Ok(CacheLock { _file: file }),
         Ok(Err(source)) => Err(InstallError::PrefixIo { path, source }),
-        Err(join) => Err(InstallError::PrefixIo { path, source: std::io::Error::other(join.to_string()) }),
+        Err(join) => Err(InstallError::PrefixIo {
+            path,
+            source: std::io::Error::other(join.to_string()),
+        }),
     }
 }
 
 /// The lock file of a platform's package cache: a sibling of the directory,
 /// so rattler never sees it as a cache entry.
 fn lock_path(cache: &Path) -> PathBuf {
-    let mut name = cache.file_name().map(|name| name.to_os_string()).unwrap_or_default();
+    let mut name = cache
+        .file_name()
+        .map(|name| name.to_os_string())
+        .unwrap_or_default();
     name.push(".envlock-lock");
     cache.with_file_name(name)
 }

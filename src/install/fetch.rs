@@ -5,14 +5,14 @@ use std::path::PathBuf;
 
 use futures::{StreamExt, TryStreamExt};
 use rattler_cache::package_cache::{CacheKey, PackageCache};
-use rattler_conda_types::{PackageRecord, RepoDataRecord, package::IndexJson};
 use rattler_conda_types::package::PackageFile;
+use rattler_conda_types::{package::IndexJson, PackageRecord, RepoDataRecord};
 use reqwest_middleware::ClientWithMiddleware;
 use url::Url;
 
-use super::InstallError;
 use super::input::ExplicitEntry;
-use crate::channels::{ChannelSource, redact_url};
+use super::InstallError;
+use crate::channels::{redact_url, ChannelSource};
 
 /// How many packages are fetched at the same time.
 const CONCURRENT_FETCHES: usize = 8;
@@ -51,22 +51,30 @@ impl Fetcher {
 
     /// Makes sure `key` is in the cache, fetching from `url` when online.
     /// Returns the extracted package directory.
-    async fn ensure(&self, key: CacheKey, hashes: Hashes, url: &Url, label: String) -> Result<PathBuf, InstallError> {
+    async fn ensure(
+        &self,
+        key: CacheKey,
+        hashes: Hashes,
+        url: &Url,
+        label: String,
+    ) -> Result<PathBuf, InstallError> {
         let fetch_url = self.fetch_url(url);
         if self.network == NetworkMode::Offline {
             let label_for_error = label.clone();
-            let metadata = self
-                .cache
-                .get_or_fetch(
-                    key,
-                    move |_| {
-                        let label = label_for_error.clone();
-                        async move { Err::<Option<rattler_digest::Sha256Hash>, _>(OfflineMiss(label)) }
-                    },
-                    None,
-                )
-                .await
-                .map_err(|_| InstallError::NotCachedOffline { package: label })?;
+            let metadata =
+                self.cache
+                    .get_or_fetch(
+                        key,
+                        move |_| {
+                            let label = label_for_error.clone();
+                            async move {
+                                Err::<Option<rattler_digest::Sha256Hash>, _>(OfflineMiss(label))
+                            }
+                        },
+                        None,
+                    )
+                    .await
+                    .map_err(|_| InstallError::NotCachedOffline { package: label })?;
             return Ok(metadata.path().to_path_buf());
         }
         tracing::debug!(package = %label, url = %redact_url(&fetch_url), "fetching");
@@ -77,7 +85,11 @@ impl Fetcher {
                 message: "not a valid file path".to_string(),
             })?;
             self.cache
-                .get_or_fetch(key, move |destination| extract_local(path.clone(), destination, hashes), None)
+                .get_or_fetch(
+                    key,
+                    move |destination| extract_local(path.clone(), destination, hashes),
+                    None,
+                )
                 .await
         } else {
             self.cache
@@ -92,16 +104,29 @@ impl Fetcher {
                 .await
         };
         let metadata = result.map_err(|error| {
-            let message = crate::channels::redact_text(&crate::solve::repodata::error_chain(&error));
+            let message =
+                crate::channels::redact_text(&crate::solve::repodata::error_chain(&error));
             let url = redact_url(&fetch_url).to_string();
             if message.to_lowercase().contains("hash mismatch") {
-                InstallError::Integrity { package: label, url, message }
+                InstallError::Integrity {
+                    package: label,
+                    url,
+                    message,
+                }
             } else if fetch_url.scheme() == "file" {
                 // A local archive that cannot be read or extracted is a broken
                 // package, not a network failure.
-                InstallError::InvalidPackage { package: label, path: url, reason: format!("cannot be extracted: {message}") }
+                InstallError::InvalidPackage {
+                    package: label,
+                    path: url,
+                    reason: format!("cannot be extracted: {message}"),
+                }
             } else {
-                InstallError::Fetch { package: label, url, message }
+                InstallError::Fetch {
+                    package: label,
+                    url,
+                    message,
+                }
             }
         })?;
         Ok(metadata.path().to_path_buf())
@@ -109,11 +134,17 @@ impl Fetcher {
 
     /// Fetches, verifies and extracts every record; returns the extracted
     /// directories in record order.
-    pub async fn fetch_records(&self, records: &[RepoDataRecord]) -> Result<Vec<PathBuf>, InstallError> {
+    pub async fn fetch_records(
+        &self,
+        records: &[RepoDataRecord],
+    ) -> Result<Vec<PathBuf>, InstallError> {
         futures::stream::iter(records.iter())
             .map(|record| {
                 let key = CacheKey::from(&record.package_record);
-                let hashes = Hashes { sha256: record.package_record.sha256, md5: record.package_record.md5 };
+                let hashes = Hashes {
+                    sha256: record.package_record.sha256,
+                    md5: record.package_record.md5,
+                };
                 let label = record.identifier.to_string();
                 self.ensure(key, hashes, &record.url, label)
             })
@@ -124,14 +155,22 @@ impl Fetcher {
 
     /// Fetches every explicit entry and builds its record from the archive's
     /// `info/index.json`, so `depends` and the rest are complete.
-    pub async fn fetch_explicit(&self, entries: &[ExplicitEntry]) -> Result<Vec<RepoDataRecord>, InstallError> {
+    pub async fn fetch_explicit(
+        &self,
+        entries: &[ExplicitEntry],
+    ) -> Result<Vec<RepoDataRecord>, InstallError> {
         futures::stream::iter(entries.iter())
             .map(|entry| async move {
                 let key = CacheKey::from(entry.identifier.clone())
                     .with_opt_sha256(entry.sha256)
                     .with_opt_md5(entry.md5);
-                let hashes = Hashes { sha256: entry.sha256, md5: entry.md5 };
-                let directory = self.ensure(key, hashes, &entry.url, entry.identifier.to_string()).await?;
+                let hashes = Hashes {
+                    sha256: entry.sha256,
+                    md5: entry.md5,
+                };
+                let directory = self
+                    .ensure(key, hashes, &entry.url, entry.identifier.to_string())
+                    .await?;
                 record_from_directory(entry, &directory)
             })
             .buffered(CONCURRENT_FETCHES)
@@ -140,13 +179,17 @@ impl Fetcher {
     }
 }
 
-fn record_from_directory(entry: &ExplicitEntry, directory: &std::path::Path) -> Result<RepoDataRecord, InstallError> {
+fn record_from_directory(
+    entry: &ExplicitEntry,
+    directory: &std::path::Path,
+) -> Result<RepoDataRecord, InstallError> {
     let invalid = |message: String| InstallError::Fetch {
         package: entry.identifier.to_string(),
         url: redact_url(&entry.url).to_string(),
         message,
     };
-    let index = IndexJson::from_package_directory(directory).map_err(|e| invalid(format!("cannot read info/index.json: {e}")))?;
+    let index = IndexJson::from_package_directory(directory)
+        .map_err(|e| invalid(format!("cannot read info/index.json: {e}")))?;
     let package_record = PackageRecord::from_index_json(index, None, entry.sha256, entry.md5)
         .map_err(|e| invalid(e.to_string()))?;
     let url = crate::channels::strip_credentials(&entry.url);
@@ -200,10 +243,16 @@ async fn extract_local(
 ) -> Result<Option<rattler_digest::Sha256Hash>, LocalExtractError> {
     let result = rattler_package_streaming::tokio::fs::extract(&path, &destination).await?;
     if let Some(expected) = hashes.sha256.filter(|expected| *expected != result.sha256) {
-        return Err(LocalExtractError::HashMismatch { expected: hex::encode(expected), actual: hex::encode(result.sha256) });
+        return Err(LocalExtractError::HashMismatch {
+            expected: hex::encode(expected),
+            actual: hex::encode(result.sha256),
+        });
     }
     if let Some(expected) = hashes.md5.filter(|expected| *expected != result.md5) {
-        return Err(LocalExtractError::HashMismatch { expected: hex::encode(expected), actual: hex::encode(result.md5) });
+        return Err(LocalExtractError::HashMismatch {
+            expected: hex::encode(expected),
+            actual: hex::encode(result.md5),
+        });
     }
     Ok(Some(result.sha256))
 }

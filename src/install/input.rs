@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use rattler_conda_types::{RepoDataRecord, Subdir};
 use rattler_conda_types::package::CondaArchiveIdentifier;
+use rattler_conda_types::{RepoDataRecord, Subdir};
 use url::Url;
 
 use super::InstallError;
@@ -73,7 +73,9 @@ pub fn read_source(
         let platform = choose_explicit_platform(path, file_platform, requested)?;
         return Ok((platform, InstallSource::Explicit { entries }));
     }
-    let read = ReadLock::from_path(path).map_err(|e| InstallError::InvalidLock { message: e.to_string() })?;
+    let read = ReadLock::from_path(path).map_err(|e| InstallError::InvalidLock {
+        message: e.to_string(),
+    })?;
     let platforms = read.platforms();
     let platform = match requested {
         Some(platform) => platform,
@@ -83,7 +85,11 @@ pub fn read_source(
         return Err(InstallError::PlatformNotInLock {
             path: path.to_path_buf(),
             platform,
-            available: platforms.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+            available: platforms
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     let channels = read
@@ -93,8 +99,21 @@ pub fn read_source(
         .unwrap_or_default();
     let records = read.records(platform);
     let pypi = read.pypi_packages(platform);
-    let pip_not_locked = read.header.platforms.get(platform.as_str()).is_some_and(|p| p.pip == "not-locked");
-    Ok((platform, InstallSource::Lock { records, channels, variables: read.header.variables, pypi, pip_not_locked }))
+    let pip_not_locked = read
+        .header
+        .platforms
+        .get(platform.as_str())
+        .is_some_and(|p| p.pip == "not-locked");
+    Ok((
+        platform,
+        InstallSource::Lock {
+            records,
+            channels,
+            variables: read.header.variables,
+            pypi,
+            pip_not_locked,
+        },
+    ))
 }
 
 /// The platform of the running system.
@@ -115,16 +134,22 @@ fn choose_explicit_platform(
     requested: Option<Subdir>,
 ) -> Result<Subdir, InstallError> {
     match (file_platform, requested) {
-        (Some(file), Some(requested)) if file != requested => Err(InstallError::PlatformNotInLock {
-            path: path.to_path_buf(),
-            platform: requested,
-            available: file.to_string(),
-        }),
+        (Some(file), Some(requested)) if file != requested => {
+            Err(InstallError::PlatformNotInLock {
+                path: path.to_path_buf(),
+                platform: requested,
+                available: file.to_string(),
+            })
+        }
         (Some(file), Some(_)) => Ok(file),
         (Some(file), None) => {
             let host = host_platform()?;
             if file != host {
-                return Err(InstallError::ForeignExplicit { path: path.to_path_buf(), platform: file, host: host.to_string() });
+                return Err(InstallError::ForeignExplicit {
+                    path: path.to_path_buf(),
+                    platform: file,
+                    host: host.to_string(),
+                });
             }
             Ok(file)
         }
@@ -155,7 +180,10 @@ pub fn parse_explicit(
         let line = raw.trim();
         if let Some(value) = line.strip_prefix("# platform:") {
             let value = value.trim();
-            platform = Some(Subdir::from_str(value).map_err(|_| invalid(line_number, format!("unknown platform '{value}'")))?);
+            platform = Some(
+                Subdir::from_str(value)
+                    .map_err(|_| invalid(line_number, format!("unknown platform '{value}'")))?,
+            );
             continue;
         }
         if line.is_empty() || line.starts_with('#') {
@@ -166,7 +194,10 @@ pub fn parse_explicit(
             continue;
         }
         if !seen_tag {
-            return Err(invalid(line_number, "a package URL before the @EXPLICIT line".to_string()));
+            return Err(invalid(
+                line_number,
+                "a package URL before the @EXPLICIT line".to_string(),
+            ));
         }
         entries.push(parse_entry(line, hashes).map_err(|message| invalid(line_number, message))?);
     }
@@ -177,14 +208,22 @@ pub fn parse_explicit(
 }
 
 fn parse_entry(line: &str, hashes: HashPolicy) -> Result<ExplicitEntry, String> {
-    let mut url = Url::parse(line).map_err(|e| format!("invalid URL '{}': {e}", crate::channels::redact_text(line)))?;
+    let mut url = Url::parse(line)
+        .map_err(|e| format!("invalid URL '{}': {e}", crate::channels::redact_text(line)))?;
     if !matches!(url.scheme(), "http" | "https" | "file") {
-        return Err(format!("unsupported URL scheme '{}': use http, https or file", url.scheme()));
+        return Err(format!(
+            "unsupported URL scheme '{}': use http, https or file",
+            url.scheme()
+        ));
     }
     let fragment = url.fragment().map(str::to_string);
     url.set_fragment(None);
-    let identifier = CondaArchiveIdentifier::try_from_url(&url)
-        .ok_or_else(|| format!("'{}' is not a .conda or .tar.bz2 package URL", crate::channels::redact_url(&url)))?;
+    let identifier = CondaArchiveIdentifier::try_from_url(&url).ok_or_else(|| {
+        format!(
+            "'{}' is not a .conda or .tar.bz2 package URL",
+            crate::channels::redact_url(&url)
+        )
+    })?;
     let (mut sha256, mut md5) = (None, None);
     match fragment.as_deref() {
         Some(hash) => match rattler_conda_types::PackageArchiveHash::from_str(hash) {
@@ -198,9 +237,16 @@ fn parse_entry(line: &str, hashes: HashPolicy) -> Result<ExplicitEntry, String> 
                 identifier
             ));
         }
-        None => tracing::warn!(package = %identifier, "installing a package without a hash (--allow-unhashed)"),
+        None => {
+            tracing::warn!(package = %identifier, "installing a package without a hash (--allow-unhashed)")
+        }
     }
-    Ok(ExplicitEntry { url, identifier, sha256, md5 })
+    Ok(ExplicitEntry {
+        url,
+        identifier,
+        sha256,
+        md5,
+    })
 }
 
 /// The default lock for install: `locks/<stem>.lock` of the default environment file.

@@ -43,10 +43,19 @@ impl LinkJob<'_> {
         prefix::scrub_conda_meta(&layout.work_dir)?;
         changed += install_pip(layout, self.records, self.wheels, self.options).await?;
 
-        let installed: Vec<String> =
-            self.records.iter().map(|r| r.package_record.name.as_normalized().to_string()).collect();
-        let environment =
-            activation::compute(&layout.work_dir, &layout.target_prefix, self.platform, &installed, self.variables).await?;
+        let installed: Vec<String> = self
+            .records
+            .iter()
+            .map(|r| r.package_record.name.as_normalized().to_string())
+            .collect();
+        let environment = activation::compute(
+            &layout.work_dir,
+            &layout.target_prefix,
+            self.platform,
+            &installed,
+            self.variables,
+        )
+        .await?;
         activation::write_files(&layout.work_dir, &environment)?;
         Ok((changed, environment))
     }
@@ -71,19 +80,28 @@ impl LinkJob<'_> {
                 allow_ref_links: Some(false),
             });
         }
-        let result = installer.install(&layout.work_dir, self.records.to_vec()).await.map_err(|e| {
-            InstallError::Link { prefix: layout.prefix.clone(), message: crate::solve::repodata::error_chain(&e) }
-        })?;
+        let result = installer
+            .install(&layout.work_dir, self.records.to_vec())
+            .await
+            .map_err(|e| InstallError::Link {
+                prefix: layout.prefix.clone(),
+                message: crate::solve::repodata::error_chain(&e),
+            })?;
         Ok(result.transaction.operations.len())
     }
 }
 
-pub(super) fn locked_wheels(packages: &[rattler_lock::PypiPackageData]) -> Result<Vec<crate::pypi::LockedWheel>, InstallError> {
+pub(super) fn locked_wheels(
+    packages: &[rattler_lock::PypiPackageData],
+) -> Result<Vec<crate::pypi::LockedWheel>, InstallError> {
     packages
         .iter()
         .map(|package| {
-            crate::pypi::LockedWheel::from_pypi_package_data(package)
-                .map_err(|e| InstallError::InvalidLock { message: format!("invalid PyPI package in the lock: {e}") })
+            crate::pypi::LockedWheel::from_pypi_package_data(package).map_err(|e| {
+                InstallError::InvalidLock {
+                    message: format!("invalid PyPI package in the lock: {e}"),
+                }
+            })
         })
         .collect()
 }
@@ -96,18 +114,36 @@ async fn install_pip(
     wheels: &[LockedWheel],
     options: &InstallOptions,
 ) -> Result<usize, InstallError> {
-    let python = records.iter().find(|r| r.package_record.name.as_normalized() == "python");
+    let python = records
+        .iter()
+        .find(|r| r.package_record.name.as_normalized() == "python");
     let Some(python) = python else {
         if wheels.is_empty() {
             return Ok(0);
         }
-        return Err(InstallError::InvalidLock { message: "the lock has PyPI packages but no python package".to_string() });
+        return Err(InstallError::InvalidLock {
+            message: "the lock has PyPI packages but no python package".to_string(),
+        });
     };
     let site_packages = site_packages_of(&python.package_record);
-    let keep: std::collections::BTreeSet<(String, String)> =
-        wheels.iter().map(|w| (super::pip_sync::normalize(&w.name.to_string()), w.version.to_string())).collect();
-    let removed = super::pip_sync::remove_stale(&layout.work_dir, &layout.work_dir.join(&site_packages), &keep)
-        .map_err(|source| InstallError::PrefixIo { path: layout.work_dir.join(&site_packages), source })?;
+    let keep: std::collections::BTreeSet<(String, String)> = wheels
+        .iter()
+        .map(|w| {
+            (
+                super::pip_sync::normalize(w.name.as_ref()),
+                w.version.to_string(),
+            )
+        })
+        .collect();
+    let removed = super::pip_sync::remove_stale(
+        &layout.work_dir,
+        &layout.work_dir.join(&site_packages),
+        &keep,
+    )
+    .map_err(|source| InstallError::PrefixIo {
+        path: layout.work_dir.join(&site_packages),
+        source,
+    })?;
     if wheels.is_empty() {
         return Ok(removed.len());
     }
@@ -120,7 +156,9 @@ async fn install_pip(
         options.network == NetworkMode::Offline,
     )
     .await
-    .map_err(|e| InstallError::Pip { message: crate::channels::redact_text(&crate::solve::repodata::error_chain(&e)) })?;
+    .map_err(|e| InstallError::Pip {
+        message: crate::channels::redact_text(&crate::solve::repodata::error_chain(&e)),
+    })?;
     tracing::info!(wheels = wheels.len(), %site_packages, "installed the locked wheels");
     Ok(removed.len())
 }
@@ -136,4 +174,3 @@ fn site_packages_of(python: &rattler_conda_types::PackageRecord) -> String {
     let major_minor: Vec<&str> = version.split('.').take(2).collect();
     format!("lib/python{}/site-packages", major_minor.join("."))
 }
-

@@ -24,7 +24,7 @@ use rattler_cache::package_cache::PackageCache;
 use rattler_conda_types::Subdir;
 use serde::Serialize;
 
-use crate::channels::{Mirror, resolve_channels};
+use crate::channels::{resolve_channels, Mirror};
 use crate::exit_code::{Classify, ExitClass};
 
 pub use fetch::NetworkMode;
@@ -163,22 +163,38 @@ pub enum InstallError {
     /// The input file could not be read.
     #[error("failed to read {path}: {source}")]
     #[diagnostic(help("pass a lock written by `envlock solve` or an @EXPLICIT file"))]
-    ReadInput { path: PathBuf, #[source] source: std::io::Error },
+    ReadInput {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// The lock is invalid.
     #[error("{message}")]
     InvalidLock { message: String },
     /// An explicit file line is invalid.
     #[error("{path}:{line}: {message}")]
     #[diagnostic(help("explicit file lines are URL#SHA256 or URL#MD5 after an @EXPLICIT line"))]
-    InvalidExplicit { path: PathBuf, line: usize, message: String },
+    InvalidExplicit {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     /// The lock has no records for the platform.
     #[error("{path} has no {platform} environment (it has: {available})")]
     #[diagnostic(help("add the platform with `envlock solve -p {platform}` (or add it to `platforms:`), or pass --platform with one of the available platforms"))]
-    PlatformNotInLock { path: PathBuf, platform: Subdir, available: String },
+    PlatformNotInLock {
+        path: PathBuf,
+        platform: Subdir,
+        available: String,
+    },
     /// An explicit file for another platform, without `--platform`.
     #[error("{} is for {platform}, but this machine is {host}", path.display())]
     #[diagnostic(help("installing another platform's packages needs --platform {platform} (and usually --target-prefix)"))]
-    ForeignExplicit { path: PathBuf, platform: Subdir, host: String },
+    ForeignExplicit {
+        path: PathBuf,
+        platform: Subdir,
+        host: String,
+    },
     /// The host platform is not a conda platform.
     #[error("the platform of this machine is not a conda platform")]
     #[diagnostic(help("pass --platform"))]
@@ -194,19 +210,37 @@ pub enum InstallError {
     /// A package could not be fetched or verified.
     #[error("failed to fetch {package} from {url}: {message}")]
     #[diagnostic(help("check the URL, --mirror and the network; a hash mismatch means the archive is not the one locked"))]
-    Fetch { package: String, url: String, message: String },
+    Fetch {
+        package: String,
+        url: String,
+        message: String,
+    },
     /// A downloaded archive does not match the locked hash.
     #[error("{package} from {url} does not match the locked hash: {message}")]
-    #[diagnostic(help("the archive on the server is not the one that was locked; re-solve, or check the mirror"))]
-    Integrity { package: String, url: String, message: String },
+    #[diagnostic(help(
+        "the archive on the server is not the one that was locked; re-solve, or check the mirror"
+    ))]
+    Integrity {
+        package: String,
+        url: String,
+        message: String,
+    },
     /// A package would write outside the prefix.
     #[error("{package} is unsafe: its path '{path}' is rejected because {reason}")]
     #[diagnostic(help("the package archive is malformed or hostile; nothing was linked. Remove it from the lock or the channel"))]
-    UnsafePath { package: String, path: String, reason: String },
+    UnsafePath {
+        package: String,
+        path: String,
+        reason: String,
+    },
     /// A package's metadata disagrees with its contents.
     #[error("{package} is invalid: '{path}' {reason}")]
     #[diagnostic(help("the package archive is malformed; nothing was linked. Rebuild the package or remove it from the lock"))]
-    InvalidPackage { package: String, path: String, reason: String },
+    InvalidPackage {
+        package: String,
+        path: String,
+        reason: String,
+    },
     /// `--offline` and a package is not cached.
     #[error("{package} is not in the package cache, and --offline forbids downloading it")]
     #[diagnostic(help("run the install once without --offline with the same --cache-dir"))]
@@ -214,14 +248,26 @@ pub enum InstallError {
     /// The target prefix is longer than a binary placeholder.
     #[error("the target prefix '{}' is {length} bytes long, but {package} patches {file} with a placeholder of {maximum} bytes", target_prefix.display())]
     #[diagnostic(help("choose a shorter prefix (at most {maximum} bytes), e.g. /opt/env"))]
-    PrefixTooLong { target_prefix: PathBuf, length: usize, maximum: usize, package: String, file: String },
+    PrefixTooLong {
+        target_prefix: PathBuf,
+        length: usize,
+        maximum: usize,
+        package: String,
+        file: String,
+    },
     /// `--prefix` is a file, or a non-empty directory without `conda-meta/`.
     #[error("{} {reason}, so envlock will not install into it", path.display())]
-    #[diagnostic(help("choose a new or empty directory, or a prefix that envlock installed before"))]
+    #[diagnostic(help(
+        "choose a new or empty directory, or a prefix that envlock installed before"
+    ))]
     NotAPrefix { path: PathBuf, reason: String },
     /// A file system operation on the prefix failed.
     #[error("failed to write {}: {source}", path.display())]
-    PrefixIo { path: PathBuf, #[source] source: std::io::Error },
+    PrefixIo {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// rattler's installer failed while linking.
     #[error("failed to link packages into {}: {message}", prefix.display())]
     Link { prefix: PathBuf, message: String },
@@ -246,25 +292,44 @@ impl Classify for InstallError {
     fn exit_class(&self) -> ExitClass {
         use InstallError::*;
         match self {
-            ReadInput { .. } | InvalidLock { .. } | InvalidExplicit { .. } | PlatformNotInLock { .. } | UnknownHostPlatform
-            | ForeignExplicit { .. } | NotAPrefix { .. }
-            | ForeignPostLink { .. } | RelativeTargetPrefix { .. } | PrefixTooLong { .. } | Channel(_) => ExitClass::Input,
+            ReadInput { .. }
+            | InvalidLock { .. }
+            | InvalidExplicit { .. }
+            | PlatformNotInLock { .. }
+            | UnknownHostPlatform
+            | ForeignExplicit { .. }
+            | NotAPrefix { .. }
+            | ForeignPostLink { .. }
+            | RelativeTargetPrefix { .. }
+            | PrefixTooLong { .. }
+            | Channel(_) => ExitClass::Input,
             Fetch { .. } | NotCachedOffline { .. } => ExitClass::Network,
             Client(error) => error.exit_class(),
-            PrefixIo { .. } | Link { .. } | Activation { .. } | Integrity { .. } | Pip { .. }
-            | UnsafePath { .. } | InvalidPackage { .. } => ExitClass::InstallFailed,
+            PrefixIo { .. }
+            | Link { .. }
+            | Activation { .. }
+            | Integrity { .. }
+            | Pip { .. }
+            | UnsafePath { .. }
+            | InvalidPackage { .. } => ExitClass::InstallFailed,
         }
     }
 }
 
 /// Installs the lock or explicit file at `input` as `options` say.
-pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallReport, InstallError> {
+pub async fn install(
+    input: &Path,
+    options: &InstallOptions,
+) -> Result<InstallReport, InstallError> {
     let (platform, source) = input::read_source(input, options.platform, options.hashes)?;
     prefix::check_usable(&options.prefix)?;
     if options.post_link == PostLinkMode::Run {
         let host = input::host_platform()?;
         if host != platform {
-            return Err(InstallError::ForeignPostLink { platform, host: host.to_string() });
+            return Err(InstallError::ForeignPostLink {
+                platform,
+                host: host.to_string(),
+            });
         }
     }
 
@@ -277,20 +342,45 @@ pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallRe
     // Held until the install returns; see cache_lock for why.
     let _cache_lock = cache_lock::acquire(&cache_path).await?;
     let (channel_names, variables, wheels) = match &source {
-        input::InstallSource::Lock { channels, variables, pypi, .. } => (channels.clone(), variables.clone(), link::locked_wheels(pypi)?),
-        input::InstallSource::Explicit { entries } => (explicit_channels(entries), BTreeMap::new(), Vec::new()),
+        input::InstallSource::Lock {
+            channels,
+            variables,
+            pypi,
+            ..
+        } => (
+            channels.clone(),
+            variables.clone(),
+            link::locked_wheels(pypi)?,
+        ),
+        input::InstallSource::Explicit { entries } => {
+            (explicit_channels(entries), BTreeMap::new(), Vec::new())
+        }
     };
-    let pip_not_locked = matches!(&source, input::InstallSource::Lock { pip_not_locked: true, .. });
+    let pip_not_locked = matches!(
+        &source,
+        input::InstallSource::Lock {
+            pip_not_locked: true,
+            ..
+        }
+    );
     let cwd = std::env::current_dir().unwrap_or_default();
     let channels = resolve_channels(&channel_names, &options.mirrors, &cwd)?;
-    let fetcher = fetch::Fetcher { cache: cache.clone(), client: client.clone(), channels, network: options.network };
+    let fetcher = fetch::Fetcher {
+        cache: cache.clone(),
+        client: client.clone(),
+        channels,
+        network: options.network,
+    };
 
     let records = match source {
         input::InstallSource::Lock { records, .. } => records,
         input::InstallSource::Explicit { entries } => fetcher.fetch_explicit(&entries).await?,
     };
     let package_dirs = fetcher.fetch_records(&records).await?;
-    tracing::info!(packages = records.len(), "every package is fetched and verified");
+    tracing::info!(
+        packages = records.len(),
+        "every package is fetched and verified"
+    );
     let labelled: Vec<(String, PathBuf)> = records
         .iter()
         .zip(&package_dirs)
@@ -306,7 +396,9 @@ pub async fn install(input: &Path, options: &InstallOptions) -> Result<InstallRe
     let post_link_scripts: Vec<_> = records
         .iter()
         .zip(&package_dirs)
-        .filter_map(|(record, dir)| post_link::find(record.package_record.name.as_normalized(), dir))
+        .filter_map(|(record, dir)| {
+            post_link::find(record.package_record.name.as_normalized(), dir)
+        })
         .collect();
 
     layout.prepare()?;
@@ -348,7 +440,7 @@ fn explicit_channels(entries: &[input::ExplicitEntry]) -> Vec<String> {
     let mut channels: Vec<String> = Vec::new();
     for entry in entries {
         let mut url = entry.url.clone();
-        if let Some(mut segments) = url.path_segments_mut().ok() {
+        if let Ok(mut segments) = url.path_segments_mut() {
             segments.pop().pop();
         }
         let text = url.as_str().to_string();

@@ -12,9 +12,15 @@ const INSTALLER: &str = "envlock";
 /// Removes every distribution in `site_packages` that envlock installed and
 /// whose `(name, version)` is not in `keep` (names normalised). Returns the
 /// removed distributions as `name version`.
-pub fn remove_stale(prefix: &Path, site_packages: &Path, keep: &BTreeSet<(String, String)>) -> std::io::Result<Vec<String>> {
+pub fn remove_stale(
+    prefix: &Path,
+    site_packages: &Path,
+    keep: &BTreeSet<(String, String)>,
+) -> std::io::Result<Vec<String>> {
     let mut removed = Vec::new();
-    let Ok(entries) = std::fs::read_dir(site_packages) else { return Ok(removed) };
+    let Ok(entries) = std::fs::read_dir(site_packages) else {
+        return Ok(removed);
+    };
     let mut dist_infos: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
@@ -26,7 +32,9 @@ pub fn remove_stale(prefix: &Path, site_packages: &Path, keep: &BTreeSet<(String
         if installer.trim() != INSTALLER {
             continue;
         }
-        let Some((name, version)) = name_and_version(&dist_info) else { continue };
+        let Some((name, version)) = name_and_version(&dist_info) else {
+            continue;
+        };
         if keep.contains(&(name.clone(), version.clone())) {
             continue;
         }
@@ -60,13 +68,22 @@ fn name_and_version(dist_info: &Path) -> Option<(String, String)> {
 
 /// Deletes the files listed in RECORD (only those inside the prefix), the
 /// dist-info directory, and directories left empty.
-fn remove_distribution(prefix: &Path, site_packages: &Path, dist_info: &Path) -> std::io::Result<()> {
+fn remove_distribution(
+    prefix: &Path,
+    site_packages: &Path,
+    dist_info: &Path,
+) -> std::io::Result<()> {
     let record = std::fs::read_to_string(dist_info.join("RECORD")).unwrap_or_default();
     let mut parents = BTreeSet::new();
     for line in record.lines() {
-        let Some(relative) = line.split(',').next().filter(|p| !p.is_empty()) else { continue };
+        let Some(relative) = line.split(',').next().filter(|p| !p.is_empty()) else {
+            continue;
+        };
         let Some(path) = resolve_inside(prefix, &site_packages.join(relative)) else {
-            tracing::warn!(path = relative, "not removing a RECORD entry outside the prefix");
+            tracing::warn!(
+                path = relative,
+                "not removing a RECORD entry outside the prefix"
+            );
             continue;
         };
         if path.is_file() || path.is_symlink() {
@@ -85,7 +102,9 @@ fn remove_distribution(prefix: &Path, site_packages: &Path, dist_info: &Path) ->
             if std::fs::remove_dir(&directory).is_err() {
                 break;
             }
-            let Some(next) = directory.parent() else { break };
+            let Some(next) = directory.parent() else {
+                break;
+            };
             directory = next.to_path_buf();
         }
     }
@@ -120,7 +139,11 @@ mod tests {
     #[test]
     fn paths_outside_the_prefix_are_refused() {
         let prefix = Path::new("/opt/env");
-        assert!(resolve_inside(prefix, Path::new("/opt/env/lib/python3.11/site-packages/../../../bin/tqdm")).is_some());
+        assert!(resolve_inside(
+            prefix,
+            Path::new("/opt/env/lib/python3.11/site-packages/../../../bin/tqdm")
+        )
+        .is_some());
         assert!(resolve_inside(prefix, Path::new("/opt/env/lib/../../../etc/passwd")).is_none());
     }
 }

@@ -20,7 +20,11 @@ pub struct PostLinkScript {
 pub fn find(package: &str, package_dir: &Path) -> Option<PostLinkScript> {
     let relative = format!("bin/.{package}-post-link.sh");
     let text = std::fs::read_to_string(package_dir.join(&relative)).ok()?;
-    Some(PostLinkScript { package: package.to_string(), script: relative, messages: messages_of(&text) })
+    Some(PostLinkScript {
+        package: package.to_string(),
+        script: relative,
+        messages: messages_of(&text),
+    })
 }
 
 /// Extracts the text of `echo "..." >> "$PREFIX/.messages.txt"` lines.
@@ -28,7 +32,10 @@ fn messages_of(script: &str) -> Vec<String> {
     script
         .lines()
         .map(str::trim)
-        .filter(|line| line.contains(".messages.txt") && (line.starts_with("echo") || line.starts_with("printf")))
+        .filter(|line| {
+            line.contains(".messages.txt")
+                && (line.starts_with("echo") || line.starts_with("printf"))
+        })
         .filter_map(|line| {
             let command = line.split(">>").next()?.trim();
             let text = command.split_once(' ').map(|(_, rest)| rest.trim())?;
@@ -44,6 +51,9 @@ mod tests {
     #[test]
     fn messages_are_read_from_echo_lines() {
         let script = "#!/bin/bash\necho \"nwchem: set NWCHEM_BASIS_LIBRARY\" >> \"$PREFIX/.messages.txt\"\nexit 0\n";
-        assert_eq!(messages_of(script), vec!["nwchem: set NWCHEM_BASIS_LIBRARY".to_string()]);
+        assert_eq!(
+            messages_of(script),
+            vec!["nwchem: set NWCHEM_BASIS_LIBRARY".to_string()]
+        );
     }
 }

@@ -24,13 +24,28 @@ impl PrefixLayout {
     /// directory) is built in a staging sibling and renamed into place at
     /// the end, so a failed install leaves no prefix behind.
     pub fn new(prefix: &Path, target_prefix: Option<&Path>) -> Result<Self, InstallError> {
-        let prefix = std::path::absolute(prefix).map_err(|source| InstallError::PrefixIo { path: prefix.to_path_buf(), source })?;
-        let target_prefix = target_prefix.map(Path::to_path_buf).unwrap_or_else(|| prefix.clone());
+        let prefix = std::path::absolute(prefix).map_err(|source| InstallError::PrefixIo {
+            path: prefix.to_path_buf(),
+            source,
+        })?;
+        let target_prefix = target_prefix
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| prefix.clone());
         if !target_prefix.is_absolute() {
-            return Err(InstallError::RelativeTargetPrefix { path: target_prefix });
+            return Err(InstallError::RelativeTargetPrefix {
+                path: target_prefix,
+            });
         }
-        let work_dir = if holds_environment(&prefix) { prefix.clone() } else { staging_dir(&prefix) };
-        Ok(Self { prefix, work_dir, target_prefix })
+        let work_dir = if holds_environment(&prefix) {
+            prefix.clone()
+        } else {
+            staging_dir(&prefix)
+        };
+        Ok(Self {
+            prefix,
+            work_dir,
+            target_prefix,
+        })
     }
 
     /// Whether packages go into a staging directory first.
@@ -43,10 +58,16 @@ impl PrefixLayout {
     pub fn prepare(&self) -> Result<(), InstallError> {
         if self.is_staged() && self.work_dir.exists() {
             tracing::info!(path = %self.work_dir.display(), "removing a staging directory left by an interrupted install");
-            std::fs::remove_dir_all(&self.work_dir).map_err(|source| InstallError::PrefixIo { path: self.work_dir.clone(), source })?;
+            std::fs::remove_dir_all(&self.work_dir).map_err(|source| InstallError::PrefixIo {
+                path: self.work_dir.clone(),
+                source,
+            })?;
         }
         if let Some(parent) = self.work_dir.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| InstallError::PrefixIo { path: parent.to_path_buf(), source })?;
+            std::fs::create_dir_all(parent).map_err(|source| InstallError::PrefixIo {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
         Ok(())
     }
@@ -57,7 +78,10 @@ impl PrefixLayout {
         if !self.is_staged() {
             return Ok(());
         }
-        let io = |source| InstallError::PrefixIo { path: self.prefix.clone(), source };
+        let io = |source| InstallError::PrefixIo {
+            path: self.prefix.clone(),
+            source,
+        };
         if self.prefix.is_dir() {
             std::fs::remove_dir(&self.prefix).map_err(io)?;
         }
@@ -77,12 +101,18 @@ impl PrefixLayout {
 /// Fails when `prefix` is a file or a non-empty directory that is not an
 /// environment, before anything is downloaded.
 pub fn check_usable(prefix: &Path) -> Result<(), InstallError> {
-    let not_a_prefix = |reason: &str| InstallError::NotAPrefix { path: prefix.to_path_buf(), reason: reason.to_string() };
+    let not_a_prefix = |reason: &str| InstallError::NotAPrefix {
+        path: prefix.to_path_buf(),
+        reason: reason.to_string(),
+    };
     if prefix.is_file() {
         return Err(not_a_prefix("is a file"));
     }
     if prefix.is_dir() && !holds_environment(prefix) {
-        let mut entries = std::fs::read_dir(prefix).map_err(|source| InstallError::PrefixIo { path: prefix.to_path_buf(), source })?;
+        let mut entries = std::fs::read_dir(prefix).map_err(|source| InstallError::PrefixIo {
+            path: prefix.to_path_buf(),
+            source,
+        })?;
         if entries.next().is_some() {
             return Err(not_a_prefix("is a non-empty directory without conda-meta/"));
         }
@@ -95,24 +125,37 @@ fn holds_environment(prefix: &Path) -> bool {
 }
 
 fn staging_dir(prefix: &Path) -> PathBuf {
-    let name = prefix.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "env".to_string());
+    let name = prefix
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "env".to_string());
     prefix.with_file_name(format!(".{name}.envlock-staging"))
 }
 
 /// Fails when `target_prefix` is longer than a binary prefix placeholder of
 /// any package: binary files are patched in place and cannot grow.
-pub fn check_placeholder_lengths(target_prefix: &Path, package_dirs: &[PathBuf]) -> Result<(), InstallError> {
+pub fn check_placeholder_lengths(
+    target_prefix: &Path,
+    package_dirs: &[PathBuf],
+) -> Result<(), InstallError> {
     let length = target_prefix.as_os_str().len();
     for directory in package_dirs {
-        let Ok(paths) = PathsJson::from_package_directory(directory) else { continue };
+        let Ok(paths) = PathsJson::from_package_directory(directory) else {
+            continue;
+        };
         for entry in &paths.paths {
-            let Some(placeholder) = &entry.prefix_placeholder else { continue };
+            let Some(placeholder) = &entry.prefix_placeholder else {
+                continue;
+            };
             if placeholder.file_mode == FileMode::Binary && length > placeholder.placeholder.len() {
                 return Err(InstallError::PrefixTooLong {
                     target_prefix: target_prefix.to_path_buf(),
                     length,
                     maximum: placeholder.placeholder.len(),
-                    package: directory.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    package: directory
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
                     file: entry.relative_path.display().to_string(),
                 });
             }
@@ -122,7 +165,8 @@ pub fn check_placeholder_lengths(target_prefix: &Path, package_dirs: &[PathBuf])
 }
 
 /// Keys of `conda-meta/*.json` that record host paths of the package cache.
-const HOST_SPECIFIC_KEYS: [&str; 3] = ["extracted_package_dir", "package_tarball_full_path", "link"];
+const HOST_SPECIFIC_KEYS: [&str; 3] =
+    ["extracted_package_dir", "package_tarball_full_path", "link"];
 
 /// Removes host-specific keys from every `conda-meta/*.json`, so two
 /// installs of the same lock with different caches give identical files,
@@ -130,7 +174,10 @@ const HOST_SPECIFIC_KEYS: [&str; 3] = ["extracted_package_dir", "package_tarball
 /// would make backup tools skip an image's environment).
 pub fn scrub_conda_meta(work_dir: &Path) -> Result<(), InstallError> {
     let directory = work_dir.join("conda-meta");
-    let io = |path: &Path, source| InstallError::PrefixIo { path: path.to_path_buf(), source };
+    let io = |path: &Path, source| InstallError::PrefixIo {
+        path: path.to_path_buf(),
+        source,
+    };
     let tag = work_dir.join("CACHEDIR.TAG");
     if tag.is_file() {
         std::fs::remove_file(&tag).map_err(|e| io(&tag, e))?;
@@ -142,8 +189,12 @@ pub fn scrub_conda_meta(work_dir: &Path) -> Result<(), InstallError> {
             continue;
         }
         let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
-        let Some(object) = value.as_object_mut() else { continue };
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let Some(object) = value.as_object_mut() else {
+            continue;
+        };
         let before = object.len();
         for key in HOST_SPECIFIC_KEYS {
             object.remove(key);

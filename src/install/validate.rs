@@ -14,13 +14,14 @@ use super::InstallError;
 
 /// Checks the extracted package `directory` of `package` (a label for messages).
 pub fn check_package(package: &str, directory: &Path) -> Result<(), InstallError> {
-    let paths = PathsJson::from_package_directory_with_deprecated_fallback(directory).map_err(|error| {
-        InstallError::InvalidPackage {
-            package: package.to_string(),
-            path: "info/paths.json".to_string(),
-            reason: format!("cannot be read: {error}"),
-        }
-    })?;
+    let paths =
+        PathsJson::from_package_directory_with_deprecated_fallback(directory).map_err(|error| {
+            InstallError::InvalidPackage {
+                package: package.to_string(),
+                path: "info/paths.json".to_string(),
+                reason: format!("cannot be read: {error}"),
+            }
+        })?;
     for entry in &paths.paths {
         check_entry(package, directory, entry)?;
     }
@@ -38,7 +39,10 @@ pub fn check_links_across(directories: &[(String, PathBuf)]) -> Result<(), Insta
     let mut links = BTreeSet::new();
     let mut all = Vec::new();
     for (package, directory) in directories {
-        let Ok(paths) = PathsJson::from_package_directory_with_deprecated_fallback(directory) else { continue };
+        let Ok(paths) = PathsJson::from_package_directory_with_deprecated_fallback(directory)
+        else {
+            continue;
+        };
         for entry in paths.paths {
             if entry.path_type == PathType::SoftLink {
                 links.insert(entry.relative_path.clone());
@@ -47,7 +51,11 @@ pub fn check_links_across(directories: &[(String, PathBuf)]) -> Result<(), Insta
         }
     }
     for (package, path) in all {
-        if let Some(link) = path.ancestors().skip(1).find(|ancestor| links.contains(*ancestor)) {
+        if let Some(link) = path
+            .ancestors()
+            .skip(1)
+            .find(|ancestor| links.contains(*ancestor))
+        {
             return Err(InstallError::UnsafePath {
                 package: package.clone(),
                 path: path.display().to_string(),
@@ -67,7 +75,9 @@ fn check_entry(package: &str, directory: &Path, entry: &PathsEntry) -> Result<()
     };
     // Package paths never need '..'; with a symbolic link before it, a '..'
     // could leave the prefix even where the lexical check says it stays.
-    let plain = path.components().all(|component| matches!(component, Component::Normal(_) | Component::CurDir));
+    let plain = path
+        .components()
+        .all(|component| matches!(component, Component::Normal(_) | Component::CurDir));
     if !plain {
         return Err(unsafe_path("it is absolute or contains '..'"));
     }
@@ -82,21 +92,31 @@ fn check_entry(package: &str, directory: &Path, entry: &PathsEntry) -> Result<()
             let target = std::fs::read_link(&file).map_err(|_| InstallError::InvalidPackage {
                 package: package.to_string(),
                 path: path.display().to_string(),
-                reason: "info/paths.json lists a symbolic link, but the archive has a regular file".to_string(),
+                reason: "info/paths.json lists a symbolic link, but the archive has a regular file"
+                    .to_string(),
             })?;
             let resolved = path.parent().unwrap_or(Path::new("")).join(&target);
             // NOTE: the target is resolved lexically. A target that passes
             // through another symbolic link of the prefix is not followed.
             if !is_contained(&resolved) {
-                return Err(unsafe_path(&format!("it is a symbolic link to {}, outside the prefix", target.display())));
+                return Err(unsafe_path(&format!(
+                    "it is a symbolic link to {}, outside the prefix",
+                    target.display()
+                )));
             }
         }
         PathType::HardLink => {
-            if let Some(expected) = entry.size_in_bytes.filter(|size| metadata.is_file() && *size != metadata.len()) {
+            if let Some(expected) = entry
+                .size_in_bytes
+                .filter(|size| metadata.is_file() && *size != metadata.len())
+            {
                 return Err(InstallError::InvalidPackage {
                     package: package.to_string(),
                     path: path.display().to_string(),
-                    reason: format!("info/paths.json records {expected} bytes, but the archive has {}", metadata.len()),
+                    reason: format!(
+                        "info/paths.json records {expected} bytes, but the archive has {}",
+                        metadata.len()
+                    ),
                 });
             }
         }

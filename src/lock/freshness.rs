@@ -6,7 +6,7 @@ use std::path::Path;
 use rattler_conda_types::Subdir;
 
 use super::header::LockHeader;
-use super::inputs::{COMPONENTS, PlatformInputs};
+use super::inputs::{PlatformInputs, COMPONENTS};
 
 /// Why a lock is out of date.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +31,12 @@ impl std::fmt::Display for Staleness {
             Staleness::Missing => write!(f, "the lock file does not exist"),
             Staleness::NoHeader => write!(f, "the lock file has no envlock header"),
             Staleness::PlatformMissing(p) => write!(f, "{p}: not in the lock"),
-            Staleness::PlatformExtra(p) => write!(f, "{p}: in the lock but no longer a target platform"),
-            Staleness::InputsChanged(p, parts) => write!(f, "{p}: changed inputs: {}", parts.join(", ")),
+            Staleness::PlatformExtra(p) => {
+                write!(f, "{p}: in the lock but no longer a target platform")
+            }
+            Staleness::InputsChanged(p, parts) => {
+                write!(f, "{p}: changed inputs: {}", parts.join(", "))
+            }
             Staleness::ExplicitMissing(p) => write!(f, "{p}: the explicit file is missing"),
         }
     }

@@ -53,7 +53,14 @@ pub struct PlatformInputs {
 }
 
 /// One named component of the inputs, e.g. `conda-specs`.
-pub const COMPONENTS: [&str; 6] = ["channels", "conda-specs", "virtual-packages", "pip", "variables", "schema"];
+pub const COMPONENTS: [&str; 6] = [
+    "channels",
+    "conda-specs",
+    "virtual-packages",
+    "pip",
+    "variables",
+    "schema",
+];
 
 impl PlatformInputs {
     /// The names of the requested conda packages and pip requirements, sorted and unique.
@@ -67,7 +74,11 @@ impl PlatformInputs {
     /// The normalised text of each component, keyed by [`COMPONENTS`] names.
     fn component_texts(&self) -> BTreeMap<&'static str, String> {
         let pip = format!("{}\n{}", self.pip_mode.as_str(), self.pip.join("\n"));
-        let variables: Vec<String> = self.variables.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let variables: Vec<String> = self
+            .variables
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let variables = variables.join("\n");
         BTreeMap::from([
             ("channels", self.channels.join("\n")),
@@ -103,7 +114,9 @@ impl PlatformInputs {
 fn spec_name(spec: &str) -> Option<String> {
     let name = spec.split_whitespace().next()?;
     let name = name.rsplit("::").next()?;
-    let end = name.find(|c: char| "=<>!~[".contains(c)).unwrap_or(name.len());
+    let end = name
+        .find(|c: char| "=<>!~[".contains(c))
+        .unwrap_or(name.len());
     Some(name[..end].to_lowercase()).filter(|n| !n.is_empty())
 }
 
@@ -113,7 +126,9 @@ fn pip_name(line: &str) -> Option<String> {
     if line.starts_with('-') {
         return None;
     }
-    let end = line.find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c))).unwrap_or(line.len());
+    let end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        .unwrap_or(line.len());
     let name = line[..end].to_lowercase().replace(['_', '.'], "-");
     Some(name).filter(|n| !n.is_empty())
 }

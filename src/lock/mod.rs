@@ -107,11 +107,16 @@ pub fn render(contents: &LockContents<'_>) -> Result<String, LockError> {
             subdir: platform,
             virtual_packages: contents.virtual_packages.lock_strings(platform),
         };
-        builder = builder.add_platform(data).map_err(|e| build_error(platform, e))?;
+        builder = builder
+            .add_platform(data)
+            .map_err(|e| build_error(platform, e))?;
     }
     builder.set_channels(
         ENVIRONMENT,
-        contents.channels.iter().map(|c| c.canonical.as_str().to_string()),
+        contents
+            .channels
+            .iter()
+            .map(|c| c.canonical.as_str().to_string()),
     );
     for solution in &solutions {
         builder
@@ -119,7 +124,11 @@ pub fn render(contents: &LockContents<'_>) -> Result<String, LockError> {
             .map_err(|e| build_error(solution.platform, e))?;
         for record in &solution.records {
             builder
-                .add_conda_package(ENVIRONMENT, solution.platform.as_str(), CondaPackageData::from(record.clone()))
+                .add_conda_package(
+                    ENVIRONMENT,
+                    solution.platform.as_str(),
+                    CondaPackageData::from(record.clone()),
+                )
                 .map_err(|e| build_error(solution.platform, e))?;
         }
     }
@@ -139,7 +148,10 @@ pub fn render(contents: &LockContents<'_>) -> Result<String, LockError> {
 }
 
 /// Adds the locked wheels and the index URLs of the pip sections.
-fn add_pip(builder: &mut LockFileBuilder, pip: &[crate::solve::pip::PipSolution]) -> Result<(), LockError> {
+fn add_pip(
+    builder: &mut LockFileBuilder,
+    pip: &[crate::solve::pip::PipSolution],
+) -> Result<(), LockError> {
     let mut indexes: Vec<url::Url> = Vec::new();
     for solution in pip {
         for index in &solution.indexes {
@@ -149,18 +161,31 @@ fn add_pip(builder: &mut LockFileBuilder, pip: &[crate::solve::pip::PipSolution]
         }
         for wheel in &solution.wheels {
             builder
-                .add_pypi_package(ENVIRONMENT, solution.platform.as_str(), wheel.to_pypi_package_data())
+                .add_pypi_package(
+                    ENVIRONMENT,
+                    solution.platform.as_str(),
+                    wheel.to_pypi_package_data(),
+                )
                 .map_err(|e| build_error(solution.platform, e))?;
         }
     }
     if !indexes.is_empty() {
-        builder.set_pypi_indexes(ENVIRONMENT, rattler_lock::PypiIndexes { indexes, find_links: Vec::new() });
+        builder.set_pypi_indexes(
+            ENVIRONMENT,
+            rattler_lock::PypiIndexes {
+                indexes,
+                find_links: Vec::new(),
+            },
+        );
     }
     Ok(())
 }
 
 fn build_error(platform: Subdir, error: impl std::fmt::Display) -> LockError {
-    LockError::Build { platform: platform.to_string(), message: error.to_string() }
+    LockError::Build {
+        platform: platform.to_string(),
+        message: error.to_string(),
+    }
 }
 
 /// A lock read from disk: the rattler_lock document and envlock's header.
@@ -177,8 +202,10 @@ pub struct ReadLock {
 impl ReadLock {
     /// Reads and parses a lock file.
     pub fn from_path(path: &Path) -> Result<Self, LockError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| LockError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| LockError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_text(&text, path)
     }
 
@@ -186,23 +213,32 @@ impl ReadLock {
     /// messages and to resolve relative paths in the lock).
     pub fn from_text(text: &str, path: &Path) -> Result<Self, LockError> {
         let lock = LockFile::from_str_with_base_directory(text, path.parent()).map_err(|e| {
-            LockError::Parse { path: path.to_path_buf(), message: e.to_string() }
+            LockError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }
         })?;
-        Ok(Self { path: path.to_path_buf(), lock, header: header::parse(text) })
+        Ok(Self {
+            path: path.to_path_buf(),
+            lock,
+            header: header::parse(text),
+        })
     }
 
     /// The platforms of the lock's environment, by name.
     pub fn platforms(&self) -> Vec<Subdir> {
-        self.lock
-            .platforms()
-            .map(|p| p.subdir())
-            .collect()
+        self.lock.platforms().map(|p| p.subdir()).collect()
     }
 
     /// The PyPI packages locked for `platform`, empty when it has none.
     pub fn pypi_packages(&self, platform: Subdir) -> Vec<rattler_lock::PypiPackageData> {
-        let environment = self.lock.environment(ENVIRONMENT).or_else(|| self.lock.environments().next().map(|(_, env)| env));
-        let (Some(environment), Some(lock_platform)) = (environment, self.lock.platform(platform.as_str())) else {
+        let environment = self
+            .lock
+            .environment(ENVIRONMENT)
+            .or_else(|| self.lock.environments().next().map(|(_, env)| env));
+        let (Some(environment), Some(lock_platform)) =
+            (environment, self.lock.platform(platform.as_str()))
+        else {
             return Vec::new();
         };
         environment
@@ -213,9 +249,11 @@ impl ReadLock {
 
     /// The conda records locked for `platform`, empty when it is not in the lock.
     pub fn records(&self, platform: Subdir) -> Vec<RepoDataRecord> {
-        let Some(environment) = self.lock.environment(ENVIRONMENT).or_else(|| {
-            self.lock.environments().next().map(|(_, env)| env)
-        }) else {
+        let Some(environment) = self
+            .lock
+            .environment(ENVIRONMENT)
+            .or_else(|| self.lock.environments().next().map(|(_, env)| env))
+        else {
             return Vec::new();
         };
         let Some(lock_platform) = self.lock.platform(platform.as_str()) else {
@@ -232,8 +270,14 @@ impl ReadLock {
 /// Writes `contents` to `path` atomically: a temporary file in the same
 /// directory is renamed over the target, so readers never see half a file.
 pub fn write_atomically(path: &Path, contents: &str) -> Result<(), LockError> {
-    let write_error = |source| LockError::Write { path: path.to_path_buf(), source };
-    let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let write_error = |source| LockError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let directory = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(directory).map_err(write_error)?;
     let mut temporary = tempfile::NamedTempFile::new_in(directory).map_err(write_error)?;
     std::io::Write::write_all(&mut temporary, contents.as_bytes()).map_err(write_error)?;

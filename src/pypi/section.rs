@@ -129,16 +129,16 @@ impl PipSectionError {
     /// The line the error is about.
     pub fn origin(&self) -> Option<&LineOrigin> {
         match self {
-            PipSectionError::Editable { origin, .. } |
-            PipSectionError::Vcs { origin, .. } |
-            PipSectionError::LocalPath { origin, .. } |
-            PipSectionError::DirectUrl { origin, .. } |
-            PipSectionError::UnknownOption { origin, .. } |
-            PipSectionError::MissingValue { origin, .. } |
-            PipSectionError::InvalidRequirement { origin, .. } |
-            PipSectionError::InvalidIndexUrl { origin, .. } |
-            PipSectionError::ConflictingIndexUrl { origin, .. } |
-            PipSectionError::ReadFile { origin, .. } => Some(origin),
+            PipSectionError::Editable { origin, .. }
+            | PipSectionError::Vcs { origin, .. }
+            | PipSectionError::LocalPath { origin, .. }
+            | PipSectionError::DirectUrl { origin, .. }
+            | PipSectionError::UnknownOption { origin, .. }
+            | PipSectionError::MissingValue { origin, .. }
+            | PipSectionError::InvalidRequirement { origin, .. }
+            | PipSectionError::InvalidIndexUrl { origin, .. }
+            | PipSectionError::ConflictingIndexUrl { origin, .. }
+            | PipSectionError::ReadFile { origin, .. } => Some(origin),
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::exit_code::{Classify, ExitClass};
 use crate::reporter::Reporter;
 use crate::virtual_packages::VirtualPackageSet;
 
-pub use repodata::{ChannelRecords, FetchError, build_gateway};
+pub use repodata::{build_gateway, ChannelRecords, FetchError};
 
 /// What to solve on one platform.
 #[derive(Debug, Clone)]
@@ -126,7 +126,10 @@ pub async fn solve_platforms(
             }
         };
         tracing::info!(platform = %request.platform, packages = records.len(), "solved");
-        solutions.push(PlatformSolution { platform: request.platform, records });
+        solutions.push(PlatformSolution {
+            platform: request.platform,
+            records,
+        });
     }
     Ok(solutions)
 }
@@ -137,7 +140,9 @@ fn spec_names(specs: &[MatchSpec]) -> Result<Vec<PackageName>, SolveEnvError> {
         let name = spec
             .name
             .as_exact()
-            .ok_or_else(|| SolveEnvError::InexactName { spec: spec.to_string() })?;
+            .ok_or_else(|| SolveEnvError::InexactName {
+                spec: spec.to_string(),
+            })?;
         names.insert(name.clone());
     }
     Ok(names.into_iter().collect())
@@ -159,7 +164,9 @@ fn solve_one(
     let result = rattler_solve::resolvo::Solver.solve(task)?;
     let mut records = result.records;
     records.sort_by(|a, b| a.package_record.name.cmp(&b.package_record.name));
-    Ok(rattler_conda_types::PackageRecord::sort_topologically(records))
+    Ok(rattler_conda_types::PackageRecord::sort_topologically(
+        records,
+    ))
 }
 
 /// Turns a solver failure into the most useful error: a requested package
@@ -174,7 +181,9 @@ async fn explain_failure(
 ) -> SolveEnvError {
     let platform = request.platform;
     for spec in &request.specs {
-        let Some(name) = spec.name.as_exact() else { continue };
+        let Some(name) = spec.name.as_exact() else {
+            continue;
+        };
         let present = fetched
             .iter()
             .flat_map(|c| c.records.iter())
@@ -184,7 +193,11 @@ async fn explain_failure(
             return SolveEnvError::MissingPackage {
                 package: name.as_normalized().to_string(),
                 platform,
-                channels: channels.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+                channels: channels
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 elsewhere,
             };
         }
@@ -194,7 +207,10 @@ async fn explain_failure(
             platform,
             explanation: messages.join("\n"),
         },
-        other => SolveEnvError::Solver { platform, message: other.to_string() },
+        other => SolveEnvError::Solver {
+            platform,
+            message: other.to_string(),
+        },
     }
 }
 
@@ -210,7 +226,8 @@ async fn platforms_with_package(
             continue;
         }
         let names = [name.clone()];
-        let Ok(records) = repodata::fetch_records(gateway, channels, candidate, &names).await else {
+        let Ok(records) = repodata::fetch_records(gateway, channels, candidate, &names).await
+        else {
             continue;
         };
         let has_builds = records

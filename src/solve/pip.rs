@@ -13,7 +13,9 @@ use rattler_conda_types::{GenericVirtualPackage, RepoDataRecord, Subdir};
 
 use crate::envfile::{EnvironmentFile, PipRequirement};
 use crate::exit_code::{Classify, ExitClass};
-use crate::pypi::{self, CondaProvided, CondaPythonPackage, LockedWheel, PipSection, PypiTarget, ResolveOptions};
+use crate::pypi::{
+    self, CondaProvided, CondaPythonPackage, LockedWheel, PipSection, PypiTarget, ResolveOptions,
+};
 
 /// The locked pip section of one platform.
 #[derive(Debug, Clone)]
@@ -45,7 +47,9 @@ pub enum PipLockError {
         span: Option<SourceSpan>,
     },
     /// The conda solution has no python.
-    #[error("the pip section needs python, but the conda solution for {platform} has no python package")]
+    #[error(
+        "the pip section needs python, but the conda solution for {platform} has no python package"
+    )]
     #[diagnostic(help("add python (e.g. python=3.11) to the conda dependencies"))]
     NoPython {
         /// The platform.
@@ -61,7 +65,9 @@ pub enum PipLockError {
     },
     /// The resolution failed.
     #[error("failed to lock the pip section for {platform}: {message}")]
-    #[diagnostic(help("fix the requirement named above, or lock without the pip section with --ignore-pip"))]
+    #[diagnostic(help(
+        "fix the requirement named above, or lock without the pip section with --ignore-pip"
+    ))]
     Resolve {
         /// The platform.
         platform: Subdir,
@@ -75,7 +81,9 @@ pub enum PipLockError {
 impl Classify for PipLockError {
     fn exit_class(&self) -> ExitClass {
         match self {
-            PipLockError::Section { .. } | PipLockError::NoPython { .. } | PipLockError::Target { .. } => ExitClass::Input,
+            PipLockError::Section { .. }
+            | PipLockError::NoPython { .. }
+            | PipLockError::Target { .. } => ExitClass::Input,
             PipLockError::Resolve { network: true, .. } => ExitClass::Network,
             PipLockError::Resolve { .. } => ExitClass::Unsatisfiable,
         }
@@ -107,8 +115,14 @@ pub async fn lock_pip(request: &PipRequest<'_>) -> Result<Option<PipSolution>, P
         return Ok(None);
     }
     let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
-    let env_dir = request.env.path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let section = PipSection::parse(&texts, &env_dir).map_err(|error| section_error(request.env, &lines, &error))?;
+    let env_dir = request
+        .env
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let section = PipSection::parse(&texts, &env_dir)
+        .map_err(|error| section_error(request.env, &lines, &error))?;
 
     let python = request
         .records
@@ -125,36 +139,73 @@ pub async fn lock_pip(request: &PipRequest<'_>) -> Result<Option<PipSolution>, P
             "2.17".to_string()
         });
     let target = PypiTarget::new(platform, &python.package_record.version.to_string(), &glibc)
-        .map_err(|e| PipLockError::Target { platform, message: e.to_string() })?;
+        .map_err(|e| PipLockError::Target {
+            platform,
+            message: e.to_string(),
+        })?;
     tracing::info!(%platform, target = %target.describe(), "resolving the pip section");
 
-    let conda_packages: Vec<CondaPythonPackage> =
-        request.records.iter().map(|r| CondaPythonPackage::from_record(&r.package_record)).collect();
+    let conda_packages: Vec<CondaPythonPackage> = request
+        .records
+        .iter()
+        .map(|r| CondaPythonPackage::from_record(&r.package_record))
+        .collect();
     let provided = CondaProvided::from_conda_packages(conda_packages.iter());
-    let client = crate::http::client().map_err(|e| PipLockError::Resolve { platform, message: e.to_string(), network: false })?;
-    let options = ResolveOptions::new(request.cache_dir).with_client(client).with_preferred(request.preferred.clone());
-    let resolution = pypi::resolve(&section, &target, &provided, &options).await.map_err(|error| {
-        let network = matches!(error, pypi::ResolveError::Index { .. });
-        PipLockError::Resolve { platform, message: crate::channels::redact_text(&error.to_string()), network }
+    let client = crate::http::client().map_err(|e| PipLockError::Resolve {
+        platform,
+        message: e.to_string(),
+        network: false,
     })?;
+    let options = ResolveOptions::new(request.cache_dir)
+        .with_client(client)
+        .with_preferred(request.preferred.clone());
+    let resolution = pypi::resolve(&section, &target, &provided, &options)
+        .await
+        .map_err(|error| {
+            let network = matches!(error, pypi::ResolveError::Index { .. });
+            PipLockError::Resolve {
+                platform,
+                message: crate::channels::redact_text(&error.to_string()),
+                network,
+            }
+        })?;
     Ok(Some(PipSolution {
         platform,
         wheels: resolution.wheels,
-        indexes: section.indexes().iter().map(|index| index.url().clone()).collect(),
-        from_conda: resolution.from_conda.iter().map(|d| d.name.to_string()).collect(),
+        indexes: section
+            .indexes()
+            .iter()
+            .map(|index| index.url().clone())
+            .collect(),
+        from_conda: resolution
+            .from_conda
+            .iter()
+            .map(|d| d.name.to_string())
+            .collect(),
     }))
 }
 
 /// Builds a diagnostic that points at the pip entry of the environment file.
-fn section_error(env: &EnvironmentFile, lines: &[&PipRequirement], error: &pypi::PipSectionError) -> PipLockError {
+fn section_error(
+    env: &EnvironmentFile,
+    lines: &[&PipRequirement],
+    error: &pypi::PipSectionError,
+) -> PipLockError {
     let origin = error.origin();
     let span = origin
         .filter(|o| o.file.is_none())
         .and_then(|o| lines.get(o.line.saturating_sub(1)))
         .map(|line| line.span);
     let mut message = error.to_string();
-    if let Some(line) = origin.filter(|o| o.file.is_none()).and_then(|o| lines.get(o.line.saturating_sub(1))) {
+    if let Some(line) = origin
+        .filter(|o| o.file.is_none())
+        .and_then(|o| lines.get(o.line.saturating_sub(1)))
+    {
         message = format!("{}:{}: {message}", env.path.display(), line.line);
     }
-    PipLockError::Section { message, source_code: env.named_source(), span }
+    PipLockError::Section {
+        message,
+        source_code: env.named_source(),
+        span,
+    }
 }

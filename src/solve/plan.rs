@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rattler_conda_types::{MatchSpec, Subdir};
 
-use crate::channels::{ChannelError, ChannelSource, Mirror, resolve_channels};
+use crate::channels::{resolve_channels, ChannelError, ChannelSource, Mirror};
 use crate::envfile::EnvironmentFile;
 use crate::lock::{PipMode, PlatformInputs};
 use crate::solve::PlatformRequest;
@@ -52,11 +52,19 @@ impl SolvePlan {
         if platforms.contains(&Subdir::NoArch) {
             return Err(PlanError::NoarchTarget);
         }
-        if let Some(unused) = options.virtual_packages.iter().find(|o| !platforms.contains(&o.platform)) {
+        if let Some(unused) = options
+            .virtual_packages
+            .iter()
+            .find(|o| !platforms.contains(&o.platform))
+        {
             return Err(PlanError::UnusedOverride {
                 platform: unused.platform,
                 name: unused.package.name.as_normalized().to_string(),
-                targets: platforms.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                targets: platforms
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
 
@@ -64,27 +72,51 @@ impl SolvePlan {
         let root = env.path.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = std::path::absolute(&root).unwrap_or(root);
         let channels = resolve_channels(&channel_names, &options.mirrors, &root)?;
-        let virtual_packages = VirtualPackageSet::for_platforms(&platforms, &options.virtual_packages);
+        let virtual_packages =
+            VirtualPackageSet::for_platforms(&platforms, &options.virtual_packages);
 
         let mut specs = BTreeMap::new();
         let mut inputs = BTreeMap::new();
         for &platform in &platforms {
-            let platform_specs: Vec<MatchSpec> =
-                env.conda_specs_for(platform).into_iter().map(|d| d.spec.clone()).collect();
+            let platform_specs: Vec<MatchSpec> = env
+                .conda_specs_for(platform)
+                .into_iter()
+                .map(|d| d.spec.clone())
+                .collect();
             let pip = pip_inputs(env, platform);
             let pip_mode = match (pip.is_empty(), options.ignore_pip) {
                 (true, _) => PipMode::Empty,
                 (false, true) => PipMode::NotLocked,
                 (false, false) => PipMode::Locked,
             };
-            inputs.insert(platform, platform_inputs(&channels, &platform_specs, &virtual_packages, platform, pip, pip_mode, &env.variables));
+            inputs.insert(
+                platform,
+                platform_inputs(
+                    &channels,
+                    &platform_specs,
+                    &virtual_packages,
+                    platform,
+                    pip,
+                    pip_mode,
+                    &env.variables,
+                ),
+            );
             specs.insert(platform, platform_specs);
         }
-        Ok(Self { platforms, channels, virtual_packages, specs, inputs })
+        Ok(Self {
+            platforms,
+            channels,
+            virtual_packages,
+            specs,
+            inputs,
+        })
     }
 
     /// The solve requests, one per platform, preferring `preferred` records.
-    pub fn requests(&self, preferred: impl Fn(Subdir) -> Vec<rattler_conda_types::RepoDataRecord>) -> Vec<PlatformRequest> {
+    pub fn requests(
+        &self,
+        preferred: impl Fn(Subdir) -> Vec<rattler_conda_types::RepoDataRecord>,
+    ) -> Vec<PlatformRequest> {
         self.platforms
             .iter()
             .map(|&platform| PlatformRequest {
@@ -144,8 +176,14 @@ fn channel_names(env: &EnvironmentFile) -> Vec<String> {
     }
     for dependency in &env.dependencies {
         if let Some(channel) = &dependency.spec.channel {
-            let name = channel.name.clone().unwrap_or_else(|| channel.base_url.as_str().to_string());
-            let known = names.iter().any(|n| n == &name || n.trim_end_matches('/') == channel.base_url.as_str().trim_end_matches('/'));
+            let name = channel
+                .name
+                .clone()
+                .unwrap_or_else(|| channel.base_url.as_str().to_string());
+            let known = names.iter().any(|n| {
+                n == &name
+                    || n.trim_end_matches('/') == channel.base_url.as_str().trim_end_matches('/')
+            });
             if !known {
                 tracing::info!(channel = %name, spec = %dependency.text, "adding a channel named only in a spec");
                 names.push(name);
@@ -182,15 +220,28 @@ fn platform_inputs(
 /// hash), the index URLs and `--pre`. A section that does not parse is
 /// hashed as written; the pip lock reports the error.
 fn pip_inputs(env: &EnvironmentFile, platform: Subdir) -> Vec<String> {
-    let lines: Vec<String> = env.pip_requirements_for(platform).iter().map(|r| r.text.trim().to_string()).collect();
+    let lines: Vec<String> = env
+        .pip_requirements_for(platform)
+        .iter()
+        .map(|r| r.text.trim().to_string())
+        .collect();
     if lines.is_empty() {
         return lines;
     }
     let env_dir = env.path.parent().map(Path::to_path_buf).unwrap_or_default();
     match crate::pypi::PipSection::parse(&lines, &env_dir) {
         Ok(section) => {
-            let mut inputs: Vec<String> = section.requirements().iter().map(|r| r.requirement.to_string()).collect();
-            inputs.extend(section.indexes().iter().map(|index| format!("--index {}", index.url())));
+            let mut inputs: Vec<String> = section
+                .requirements()
+                .iter()
+                .map(|r| r.requirement.to_string())
+                .collect();
+            inputs.extend(
+                section
+                    .indexes()
+                    .iter()
+                    .map(|index| format!("--index {}", index.url())),
+            );
             if section.allows_prereleases() {
                 inputs.push("--pre".to_string());
             }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rattler_conda_types::{MatchSpec, PackageName, RepoDataRecord, Subdir};
 use rattler_repodata_gateway::Gateway;
 
-use crate::channels::{ChannelSource, redact_text};
+use crate::channels::{redact_text, ChannelSource};
 
 /// Builds the gateway: an HTTP client with rattler's authentication
 /// middleware (netrc, `RATTLER_AUTH_FILE`, keyring) and a repodata cache.
@@ -48,19 +48,24 @@ pub async fn fetch_records(
     platform: Subdir,
     names: &[PackageName],
 ) -> Result<Vec<ChannelRecords>, FetchError> {
-    let output = query_with_retry(gateway, channels, platform, names).await.map_err(|error| FetchError {
-        platform,
-        url: channels
-            .iter()
-            .map(|c| redact_text(c.fetch.as_str()))
-            .collect::<Vec<_>>()
-            .join(", "),
-        message: redact_text(&error_chain(&error)),
-    })?;
+    let output = query_with_retry(gateway, channels, platform, names)
+        .await
+        .map_err(|error| FetchError {
+            platform,
+            url: channels
+                .iter()
+                .map(|c| redact_text(c.fetch.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            message: redact_text(&error_chain(&error)),
+        })?;
 
     let mut by_channel: Vec<ChannelRecords> = channels
         .iter()
-        .map(|channel| ChannelRecords { channel: channel.clone(), records: Vec::new() })
+        .map(|channel| ChannelRecords {
+            channel: channel.clone(),
+            records: Vec::new(),
+        })
         .collect();
     for repodata in output.repodata.iter() {
         for record in repodata.iter_arc() {

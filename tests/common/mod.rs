@@ -21,7 +21,9 @@ pub fn worker_env_file() -> PathBuf {
 
 /// A directory for one test's files, kept under Cargo's target directory.
 pub fn test_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("envlock-tests").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("envlock-tests")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create test directory");
     dir
@@ -29,7 +31,10 @@ pub fn test_dir(name: &str) -> PathBuf {
 
 /// Writes a channel for `spec` into `dir` (blocking).
 pub fn write_channel(spec: &ChannelSpec, dir: &Path) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime
         .block_on(standin_channel::write_channel(spec, dir))
         .expect("write stand-in channel");
@@ -51,12 +56,16 @@ pub fn worker_spec() -> ChannelSpec {
         contents.extend_from_slice(binary_placeholder().as_bytes());
         contents.extend_from_slice(b"/lib\0tail");
         let mut file = standin_channel::FileSpec::new("lib/libpython3.11.so.1.0", contents);
-        file.mode = standin_channel::FileMode::BinaryPlaceholder { placeholder: binary_placeholder() };
+        file.mode = standin_channel::FileMode::BinaryPlaceholder {
+            placeholder: binary_placeholder(),
+        };
         package.with_file(file)
     });
     match spec.clone().with_compiled_programs() {
         Ok(compiled) => spec = compiled,
-        Err(reason) if rootfs::required() => panic!("cannot compile the stand-in programs: {reason}"),
+        Err(reason) if rootfs::required() => {
+            panic!("cannot compile the stand-in programs: {reason}")
+        }
         Err(reason) => eprintln!("note: keeping the sh stand-ins of nwchem and xtb: {reason}"),
     }
     spec
@@ -85,7 +94,14 @@ pub fn worker_mirror() -> String {
 pub fn solve_worker_in(dir: &Path, platforms: &[&str]) {
     std::fs::copy(worker_env_file(), dir.join("env-worker-arm64.yaml")).expect("copy env file");
     let mirror = worker_mirror();
-    let mut args = vec!["solve", "--ignore-pip", "--mirror", &mirror, "--cache-dir", "solve-cache"];
+    let mut args = vec![
+        "solve",
+        "--ignore-pip",
+        "--mirror",
+        &mirror,
+        "--cache-dir",
+        "solve-cache",
+    ];
     for platform in platforms {
         args.extend_from_slice(&["-p", platform]);
     }
@@ -156,7 +172,16 @@ pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, (u32, Vec<u8>)> {
             let relative = path.strip_prefix(root).unwrap().to_path_buf();
             let mode = meta.permissions().mode();
             if meta.file_type().is_symlink() {
-                out.insert(relative, (mode, std::fs::read_link(&path).unwrap().into_os_string().into_encoded_bytes()));
+                out.insert(
+                    relative,
+                    (
+                        mode,
+                        std::fs::read_link(&path)
+                            .unwrap()
+                            .into_os_string()
+                            .into_encoded_bytes(),
+                    ),
+                );
             } else if meta.is_dir() {
                 out.insert(relative, (mode, Vec::new()));
                 stack.push(path);

@@ -28,11 +28,17 @@ pub fn unavailable<T>(reason: &str) -> Option<T> {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 fn have(program: &str) -> bool {
-    Command::new("sh").args(["-c", &format!("command -v {program}")]).output().is_ok_and(|o| o.status.success())
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// A Debian architecture with its conda platform and qemu name.
@@ -48,22 +54,41 @@ pub struct Arch {
     pub elf_machine: u16,
 }
 
-const AMD64: Arch = Arch { debian: "amd64", conda: "linux-64", qemu: "x86_64", elf_machine: 62 };
-const ARM64: Arch = Arch { debian: "arm64", conda: "linux-aarch64", qemu: "aarch64", elf_machine: 183 };
+const AMD64: Arch = Arch {
+    debian: "amd64",
+    conda: "linux-64",
+    qemu: "x86_64",
+    elf_machine: 62,
+};
+const ARM64: Arch = Arch {
+    debian: "arm64",
+    conda: "linux-aarch64",
+    qemu: "aarch64",
+    elf_machine: 183,
+};
 
 /// The host's architecture.
 pub fn native_arch() -> Arch {
-    if std::env::consts::ARCH == "aarch64" { ARM64 } else { AMD64 }
+    if std::env::consts::ARCH == "aarch64" {
+        ARM64
+    } else {
+        AMD64
+    }
 }
 
 /// The other one of amd64 and arm64.
 pub fn foreign_arch() -> Arch {
-    if native_arch() == AMD64 { ARM64 } else { AMD64 }
+    if native_arch() == AMD64 {
+        ARM64
+    } else {
+        AMD64
+    }
 }
 
 /// Whether the kernel runs `arch`'s binaries through qemu (binfmt_misc).
 pub fn binfmt_registered(arch: Arch) -> bool {
-    std::fs::read_to_string(format!("/proc/sys/fs/binfmt_misc/qemu-{}", arch.qemu)).is_ok_and(|s| s.starts_with("enabled"))
+    std::fs::read_to_string(format!("/proc/sys/fs/binfmt_misc/qemu-{}", arch.qemu))
+        .is_ok_and(|s| s.starts_with("enabled"))
 }
 
 /// A fresh copy of the cached Debian root for `arch`.
@@ -75,20 +100,37 @@ pub fn fresh_root(arch: Arch, test_name: &str) -> Option<PathBuf> {
         return unavailable("debootstrap is not installed");
     }
     if arch != native_arch() && !binfmt_registered(arch) {
-        return unavailable(&format!("qemu-{} is not registered with binfmt_misc", arch.qemu));
+        return unavailable(&format!(
+            "qemu-{} is not registered with binfmt_misc",
+            arch.qemu
+        ));
     }
     let cached = cached_root(arch.debian)?;
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rootfs-tests").join(test_name);
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("rootfs-tests")
+        .join(test_name);
     let _ = Command::new("rm").arg("-rf").arg(&root).status();
     std::fs::create_dir_all(root.parent().unwrap()).unwrap();
-    let status = Command::new("cp").arg("-a").arg(&cached).arg(&root).status().expect("cp");
-    assert!(status.success(), "failed to copy {} to {}", cached.display(), root.display());
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(&cached)
+        .arg(&root)
+        .status()
+        .expect("cp");
+    assert!(
+        status.success(),
+        "failed to copy {} to {}",
+        cached.display(),
+        root.display()
+    );
     Some(root)
 }
 
 fn cached_root(arch: &str) -> Option<PathBuf> {
     let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("..").join("rootfs-cache");
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("..")
+        .join("rootfs-cache");
     // Debian's python3.11 is in the roots because the stand-in channel's
     // python package has no interpreter; the PyPI tests import the locked
     // wheels with it.
@@ -98,9 +140,17 @@ fn cached_root(arch: &str) -> Option<PathBuf> {
     }
     let _ = Command::new("rm").arg("-rf").arg(&root).status();
     std::fs::create_dir_all(&base).unwrap();
-    eprintln!("creating the Debian bookworm {arch} root in {} (debootstrap)", root.display());
+    eprintln!(
+        "creating the Debian bookworm {arch} root in {} (debootstrap)",
+        root.display()
+    );
     let output = Command::new("debootstrap")
-        .args(["--variant=minbase", "--include=python3.11", &format!("--arch={arch}"), "bookworm"])
+        .args([
+            "--variant=minbase",
+            "--include=python3.11",
+            &format!("--arch={arch}"),
+            "bookworm",
+        ])
         .arg(&root)
         .arg("http://deb.debian.org/debian")
         .output()
@@ -115,7 +165,13 @@ fn cached_root(arch: &str) -> Option<PathBuf> {
 
 /// Runs `args` inside `root` with `chroot ROOT env -i ...` and returns the output.
 pub fn chroot_env_i(root: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("chroot").arg(root).arg("env").arg("-i").args(args).output().expect("chroot")
+    Command::new("chroot")
+        .arg(root)
+        .arg("env")
+        .arg("-i")
+        .args(args)
+        .output()
+        .expect("chroot")
 }
 
 /// Runs `args` inside `root` with the host environment's PATH only.
@@ -124,7 +180,10 @@ pub fn chroot(root: &Path, args: &[&str]) -> std::process::Output {
         .arg(root)
         .args(args)
         .env_clear()
-        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
         .output()
         .expect("chroot")
 }

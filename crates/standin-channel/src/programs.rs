@@ -64,7 +64,12 @@ pub fn compiler_for(subdir: &str) -> Option<&'static str> {
 /// Compiles one program for `subdir` and returns the binary.
 pub fn compile(program: &'static str, subdir: &str) -> Result<Vec<u8>, CompileError> {
     let Some(compiler) = compiler_for(subdir) else {
-        return Err(CompileError::Failed { compiler: "none", program, subdir: subdir.to_string(), stderr: "no compiler for this subdir".into() });
+        return Err(CompileError::Failed {
+            compiler: "none",
+            program,
+            subdir: subdir.to_string(),
+            stderr: "no compiler for this subdir".into(),
+        });
     };
     let source = match program {
         "nwchem" => NWCHEM_SOURCE,
@@ -79,12 +84,19 @@ pub fn compile(program: &'static str, subdir: &str) -> Result<Vec<u8>, CompileEr
     let output = Command::new(compiler)
         .arg("-static")
         .arg("-O2")
-        .arg(format!("-ffile-prefix-map={}=.", directory.path().display()))
+        .arg(format!(
+            "-ffile-prefix-map={}=.",
+            directory.path().display()
+        ))
         .arg("-o")
         .arg(&output_path)
         .arg(&source_path)
         .output()
-        .map_err(|source| CompileError::MissingCompiler { compiler, subdir: subdir.to_string(), source })?;
+        .map_err(|source| CompileError::MissingCompiler {
+            compiler,
+            subdir: subdir.to_string(),
+            source,
+        })?;
     if !output.status.success() {
         return Err(CompileError::Failed {
             compiler,
@@ -98,7 +110,8 @@ pub fn compile(program: &'static str, subdir: &str) -> Result<Vec<u8>, CompileEr
 
 /// The ELF `e_machine` of a binary: 62 for x86_64, 183 for aarch64.
 pub fn elf_machine(bytes: &[u8]) -> Option<u16> {
-    (bytes.len() > 20 && bytes.starts_with(b"\x7fELF")).then(|| u16::from_le_bytes([bytes[18], bytes[19]]))
+    (bytes.len() > 20 && bytes.starts_with(b"\x7fELF"))
+        .then(|| u16::from_le_bytes([bytes[18], bytes[19]]))
 }
 
 fn replace_program(package: PackageSpec, subdir: &str, path: &str, binary: &[u8]) -> PackageSpec {
@@ -119,7 +132,9 @@ impl ChannelSpec {
             let nwchem = compile("nwchem", subdir)?;
             let xtb = compile("xtb", subdir)?;
             spec = spec
-                .map_package("nwchem", |p| replace_program(p, subdir, "bin/nwchem", &nwchem))
+                .map_package("nwchem", |p| {
+                    replace_program(p, subdir, "bin/nwchem", &nwchem)
+                })
                 .map_package("xtb", |p| replace_program(p, subdir, "bin/xtb", &xtb));
         }
         Ok(spec)

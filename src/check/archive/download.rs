@@ -7,13 +7,15 @@ use rattler_digest::Sha256Hash;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use super::source::{body_error, Transferred};
 use super::ArchiveError;
-use super::source::{Transferred, body_error};
 use crate::channels::redact_url;
 
 /// Returns whether `path` exists and its sha256 is `expected`.
 pub(super) fn cached_matches(path: &Path, expected: &Sha256Hash) -> bool {
-    let Ok(file) = std::fs::File::open(path) else { return false };
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
     let mut hasher = Sha256::new();
     let mut reader = std::io::BufReader::new(file);
     if std::io::copy(&mut reader, &mut hasher).is_err() {
@@ -33,12 +35,19 @@ pub(super) async fn to_cache(
     transferred: &mut Transferred,
 ) -> Result<(), ArchiveError> {
     let directory = path.parent().unwrap_or(Path::new("."));
-    let io_error = |source| ArchiveError::Io { path: directory.to_path_buf(), source };
+    let io_error = |source| ArchiveError::Io {
+        path: directory.to_path_buf(),
+        source,
+    };
     std::fs::create_dir_all(directory).map_err(io_error)?;
     let mut temporary = tempfile::NamedTempFile::new_in(directory).map_err(io_error)?;
 
     let mut hasher = Sha256::new();
-    while let Some(chunk) = response.chunk().await.map_err(|error| body_error(url, &error))? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| body_error(url, &error))?
+    {
         transferred.bytes += chunk.len() as u64;
         hasher.update(&chunk);
         temporary.write_all(&chunk).map_err(io_error)?;
@@ -46,16 +55,21 @@ pub(super) async fn to_cache(
     let actual = hasher.finalize();
 
     match expected {
-        Some(expected) if actual.as_slice() != expected.as_slice() => Err(ArchiveError::HashMismatch {
-            url: redact_url(url).to_string(),
-            expected: hex::encode(expected),
-            actual: hex::encode(actual),
-        }),
+        Some(expected) if actual.as_slice() != expected.as_slice() => {
+            Err(ArchiveError::HashMismatch {
+                url: redact_url(url).to_string(),
+                expected: hex::encode(expected),
+                actual: hex::encode(actual),
+            })
+        }
         _ => {
             if expected.is_none() {
                 tracing::warn!(url = %redact_url(url), "the record has no sha256; the download is not verified");
             }
-            temporary.persist(path).map_err(|e| ArchiveError::Io { path: path.to_path_buf(), source: e.error })?;
+            temporary.persist(path).map_err(|e| ArchiveError::Io {
+                path: path.to_path_buf(),
+                source: e.error,
+            })?;
             Ok(())
         }
     }

@@ -18,23 +18,32 @@ pub fn file_list_from_tar(reader: impl Read) -> Result<FileList, String> {
 }
 
 /// Like [`file_list_from_tar`], for an opened tar archive.
-pub(crate) fn file_list_from_archive(mut archive: tar::Archive<impl Read>) -> Result<FileList, String> {
+pub(crate) fn file_list_from_archive(
+    mut archive: tar::Archive<impl Read>,
+) -> Result<FileList, String> {
     let mut files: Option<String> = None;
     let mut has_prefix: Option<String> = None;
 
-    let entries = archive.entries().map_err(|e| format!("unreadable tar stream: {e}"))?;
+    let entries = archive
+        .entries()
+        .map_err(|e| format!("unreadable tar stream: {e}"))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| format!("unreadable tar entry: {e}"))?;
-        let path = entry.path().map_err(|e| format!("unreadable tar entry path: {e}"))?;
+        let path = entry
+            .path()
+            .map_err(|e| format!("unreadable tar entry path: {e}"))?;
         let path = path.to_string_lossy().trim_start_matches("./").to_string();
         if path != PATHS_JSON && path != FILES && path != HAS_PREFIX {
             continue;
         }
         let mut text = String::new();
-        entry.read_to_string(&mut text).map_err(|e| format!("unreadable {path}: {e}"))?;
+        entry
+            .read_to_string(&mut text)
+            .map_err(|e| format!("unreadable {path}: {e}"))?;
         match path.as_str() {
             PATHS_JSON => {
-                let paths = PathsJson::from_str(&text).map_err(|e| format!("invalid {PATHS_JSON}: {e}"))?;
+                let paths =
+                    PathsJson::from_str(&text).map_err(|e| format!("invalid {PATHS_JSON}: {e}"))?;
                 return Ok(FileList::from_paths_json(&paths));
             }
             FILES => files = Some(text),
@@ -62,7 +71,8 @@ fn from_deprecated(files: &str, has_prefix: Option<&str>) -> Result<FileList, St
 
 /// Reads the file list from the bytes of an `info-*.tar.zst` member.
 pub(crate) fn file_list_from_info_zst(bytes: &[u8]) -> Result<FileList, String> {
-    let decoder = zstd::stream::read::Decoder::new(bytes).map_err(|e| format!("invalid zstd stream: {e}"))?;
+    let decoder =
+        zstd::stream::read::Decoder::new(bytes).map_err(|e| format!("invalid zstd stream: {e}"))?;
     file_list_from_tar(decoder)
 }
 
@@ -78,7 +88,9 @@ mod tests {
             header.set_size(text.len() as u64);
             header.set_mode(0o644);
             header.set_cksum();
-            builder.append_data(&mut header, path, text.as_bytes()).unwrap();
+            builder
+                .append_data(&mut header, path, text.as_bytes())
+                .unwrap();
         }
         builder.into_inner().unwrap()
     }
@@ -88,10 +100,19 @@ mod tests {
         let paths = r#"{"paths_version": 1, "paths": [
             {"_path": "etc/default.nwchemrc", "path_type": "hardlink", "file_mode": "text", "prefix_placeholder": "/build"},
             {"_path": "bin/nwchem", "path_type": "hardlink"}]}"#;
-        let tar = tar_with(&[("info/index.json", "{}"), ("info/paths.json", paths), ("info/files", "ignored\n")]);
+        let tar = tar_with(&[
+            ("info/index.json", "{}"),
+            ("info/paths.json", paths),
+            ("info/files", "ignored\n"),
+        ]);
         let list = file_list_from_tar(&tar[..]).unwrap();
         assert_eq!(list.files.len(), 2);
-        assert_eq!(list.files[0].prefix, PrefixInfo::Text { placeholder: "/build".into() });
+        assert_eq!(
+            list.files[0].prefix,
+            PrefixInfo::Text {
+                placeholder: "/build".into()
+            }
+        );
         assert_eq!(list.files[1].prefix, PrefixInfo::None);
     }
 
@@ -102,8 +123,17 @@ mod tests {
             ("info/has_prefix", "/build text etc/default.nwchemrc\n"),
         ]);
         let list = file_list_from_tar(&tar[..]).unwrap();
-        let rc = list.files.iter().find(|f| f.path == "etc/default.nwchemrc").unwrap();
-        assert_eq!(rc.prefix, PrefixInfo::Text { placeholder: "/build".into() });
+        let rc = list
+            .files
+            .iter()
+            .find(|f| f.path == "etc/default.nwchemrc")
+            .unwrap();
+        assert_eq!(
+            rc.prefix,
+            PrefixInfo::Text {
+                placeholder: "/build".into()
+            }
+        );
     }
 
     #[test]

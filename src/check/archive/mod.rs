@@ -223,7 +223,11 @@ pub struct PackageFetcher {
 impl PackageFetcher {
     /// Creates a fetcher that keeps full downloads in `<cache_dir>/check-archives/`.
     pub fn new(client: ClientWithMiddleware, cache_dir: &Path) -> Self {
-        Self { client, cache_dir: cache_dir.join("check-archives"), tail_bytes: TAIL_BYTES }
+        Self {
+            client,
+            cache_dir: cache_dir.join("check-archives"),
+            tail_bytes: TAIL_BYTES,
+        }
     }
 
     /// Sets the byte count of the first range request (default
@@ -235,22 +239,37 @@ impl PackageFetcher {
 
     /// Reads the file list of the archive at `url` (`http`, `https` or
     /// `file`); `sha256` verifies full downloads and cached archives.
-    pub async fn fetch_file_list(&self, url: &Url, sha256: Option<Sha256Hash>) -> Result<FetchedFileList, ArchiveError> {
-        let kind = ArchiveKind::of(url).ok_or_else(|| unsupported(url, "not a .conda or .tar.bz2 archive"))?;
+    pub async fn fetch_file_list(
+        &self,
+        url: &Url,
+        sha256: Option<Sha256Hash>,
+    ) -> Result<FetchedFileList, ArchiveError> {
+        let kind = ArchiveKind::of(url)
+            .ok_or_else(|| unsupported(url, "not a .conda or .tar.bz2 archive"))?;
         match url.scheme() {
             "file" => {
-                let path = url.to_file_path().map_err(|()| unsupported(url, "not a local file path"))?;
+                let path = url
+                    .to_file_path()
+                    .map_err(|()| unsupported(url, "not a local file path"))?;
                 read_local(&path, kind, TransferMethod::LocalFile, self.tail_bytes).await
             }
             "http" | "https" => self.fetch_remote_with_retry(url, kind, sha256).await,
-            other => Err(unsupported(url, &format!("the scheme '{other}' is not supported"))),
+            other => Err(unsupported(
+                url,
+                &format!("the scheme '{other}' is not supported"),
+            )),
         }
     }
 
     /// Runs [`Self::fetch_remote`] again (up to [`BODY_RETRIES`] times, one
     /// second apart) when a response body broke off. The HTTP client retries
     /// failures before the headers, but not a body that ends early.
-    async fn fetch_remote_with_retry(&self, url: &Url, kind: ArchiveKind, sha256: Option<Sha256Hash>) -> Result<FetchedFileList, ArchiveError> {
+    async fn fetch_remote_with_retry(
+        &self,
+        url: &Url,
+        kind: ArchiveKind,
+        sha256: Option<Sha256Hash>,
+    ) -> Result<FetchedFileList, ArchiveError> {
         let mut attempt = 1;
         loop {
             match self.fetch_remote(url, kind, sha256).await {
@@ -270,7 +289,12 @@ impl PackageFetcher {
         }
     }
 
-    async fn fetch_remote(&self, url: &Url, kind: ArchiveKind, sha256: Option<Sha256Hash>) -> Result<FetchedFileList, ArchiveError> {
+    async fn fetch_remote(
+        &self,
+        url: &Url,
+        kind: ArchiveKind,
+        sha256: Option<Sha256Hash>,
+    ) -> Result<FetchedFileList, ArchiveError> {
         let cache_path = self.cache_path(url)?;
         if let Some(expected) = sha256 {
             if download::cached_matches(&cache_path, &expected) {
@@ -280,26 +304,39 @@ impl PackageFetcher {
         }
 
         if kind == ArchiveKind::TarBz2 {
-            return self.download(url, kind, sha256, &cache_path, None, Transferred::default()).await;
+            return self
+                .download(url, kind, sha256, &cache_path, None, Transferred::default())
+                .await;
         }
         match RangeReader::open_http(&self.client, url, self.tail_bytes).await? {
             TailResponse::Ranges(mut reader) => {
                 let location = crate::channels::redact_url(url).to_string();
                 match read_conda_info(&mut reader, &location, self.tail_bytes).await {
-                    Ok(files) => Ok(fetched(files, TransferMethod::RangeRequests, reader.transferred(), Some(reader.len()))),
+                    Ok(files) => Ok(fetched(
+                        files,
+                        TransferMethod::RangeRequests,
+                        reader.transferred(),
+                        Some(reader.len()),
+                    )),
                     Err(ArchiveError::RangeNotHonoured { transferred, .. }) => {
                         tracing::info!(url = %crate::channels::redact_url(url), "range requests stopped working; downloading the whole archive");
-                        self.download(url, kind, sha256, &cache_path, None, transferred).await
+                        self.download(url, kind, sha256, &cache_path, None, transferred)
+                            .await
                     }
                     Err(error) => Err(error),
                 }
             }
-            TailResponse::WholeArchive { response, transferred } => {
+            TailResponse::WholeArchive {
+                response,
+                transferred,
+            } => {
                 tracing::info!(url = %crate::channels::redact_url(url), "the server ignores Range; downloading the whole archive");
-                self.download(url, kind, sha256, &cache_path, Some(response), transferred).await
+                self.download(url, kind, sha256, &cache_path, Some(response), transferred)
+                    .await
             }
             TailResponse::Unsatisfiable { transferred } => {
-                self.download(url, kind, sha256, &cache_path, None, transferred).await
+                self.download(url, kind, sha256, &cache_path, None, transferred)
+                    .await
             }
         }
     }
@@ -327,8 +364,19 @@ impl PackageFetcher {
             }
         };
         download::to_cache(response, url, cache_path, sha256, &mut transferred).await?;
-        let local = read_local(cache_path, kind, TransferMethod::FullDownload, self.tail_bytes).await?;
-        Ok(fetched(local.files, TransferMethod::FullDownload, transferred, local.transfer.archive_size))
+        let local = read_local(
+            cache_path,
+            kind,
+            TransferMethod::FullDownload,
+            self.tail_bytes,
+        )
+        .await?;
+        Ok(fetched(
+            local.files,
+            TransferMethod::FullDownload,
+            transferred,
+            local.transfer.archive_size,
+        ))
     }
 
     fn cache_path(&self, url: &Url) -> Result<PathBuf, ArchiveError> {
@@ -342,37 +390,72 @@ impl PackageFetcher {
 }
 
 fn unsupported(url: &Url, message: &str) -> ArchiveError {
-    ArchiveError::Unsupported { url: crate::channels::redact_url(url).to_string(), message: message.to_string() }
+    ArchiveError::Unsupported {
+        url: crate::channels::redact_url(url).to_string(),
+        message: message.to_string(),
+    }
 }
 
-fn fetched(files: FileList, method: TransferMethod, transferred: Transferred, archive_size: Option<u64>) -> FetchedFileList {
+fn fetched(
+    files: FileList,
+    method: TransferMethod,
+    transferred: Transferred,
+    archive_size: Option<u64>,
+) -> FetchedFileList {
     FetchedFileList {
         files,
-        transfer: Transfer { method, bytes: transferred.bytes, requests: transferred.requests, archive_size },
+        transfer: Transfer {
+            method,
+            bytes: transferred.bytes,
+            requests: transferred.requests,
+            archive_size,
+        },
     }
 }
 
 /// Reads the file list of a local archive. The transfer counts disk reads for
 /// [`TransferMethod::LocalFile`] and nothing otherwise; callers replace it
 /// with the network transfer of a download.
-async fn read_local(path: &Path, kind: ArchiveKind, method: TransferMethod, tail_bytes: u64) -> Result<FetchedFileList, ArchiveError> {
+async fn read_local(
+    path: &Path,
+    kind: ArchiveKind,
+    method: TransferMethod,
+    tail_bytes: u64,
+) -> Result<FetchedFileList, ArchiveError> {
     let location = path.display().to_string();
-    let invalid = |message: String| ArchiveError::InvalidArchive { url: location.clone(), message };
+    let invalid = |message: String| ArchiveError::InvalidArchive {
+        url: location.clone(),
+        message,
+    };
     match kind {
         ArchiveKind::Conda => {
             let mut reader = RangeReader::open_file(path)?;
             let files = read_conda_info(&mut reader, &location, tail_bytes).await?;
-            let cost = if method == TransferMethod::LocalFile { reader.transferred() } else { Transferred::default() };
+            let cost = if method == TransferMethod::LocalFile {
+                reader.transferred()
+            } else {
+                Transferred::default()
+            };
             Ok(fetched(files, method, cost, Some(reader.len())))
         }
         ArchiveKind::TarBz2 => {
-            let file = std::fs::File::open(path).map_err(|source| ArchiveError::Io { path: path.to_path_buf(), source })?;
+            let file = std::fs::File::open(path).map_err(|source| ArchiveError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
             let size = file.metadata().ok().map(|m| m.len());
             let mut counter = download::CountingReader::new(file);
             let archive = rattler_package_streaming::read::stream_tar_bz2(&mut counter);
             let files = info::file_list_from_archive(archive).map_err(invalid)?;
-            let local = Transferred { bytes: counter.count(), requests: 1 };
-            let cost = if method == TransferMethod::LocalFile { local } else { Transferred::default() };
+            let local = Transferred {
+                bytes: counter.count(),
+                requests: 1,
+            };
+            let cost = if method == TransferMethod::LocalFile {
+                local
+            } else {
+                Transferred::default()
+            };
             Ok(fetched(files, method, cost, size))
         }
     }
@@ -380,19 +463,29 @@ async fn read_local(path: &Path, kind: ArchiveKind, method: TransferMethod, tail
 
 /// Locates and reads the `info-*.tar.zst` member of a `.conda` archive.
 /// `location` names the archive in errors.
-async fn read_conda_info(reader: &mut RangeReader, location: &str, tail_bytes: u64) -> Result<FileList, ArchiveError> {
-    let invalid = |message: String| ArchiveError::InvalidArchive { url: location.to_string(), message };
+async fn read_conda_info(
+    reader: &mut RangeReader,
+    location: &str,
+    tail_bytes: u64,
+) -> Result<FileList, ArchiveError> {
+    let invalid = |message: String| ArchiveError::InvalidArchive {
+        url: location.to_string(),
+        message,
+    };
 
     let total = reader.len();
     let tail_len = total.min(tail_bytes);
     let tail = reader.read(total - tail_len, tail_len).await?;
-    let directory = match zip::parse_end_record(&tail, total - tail_len).map_err(|e| invalid(e.0))? {
-        zip::EndRecord::Classic(directory) => directory,
-        zip::EndRecord::Zip64 { record_offset } => {
-            let record = reader.read(record_offset, zip::ZIP64_EOCD_LEN as u64).await?;
-            zip::parse_zip64_record(&record).map_err(|e| invalid(e.0))?
-        }
-    };
+    let directory =
+        match zip::parse_end_record(&tail, total - tail_len).map_err(|e| invalid(e.0))? {
+            zip::EndRecord::Classic(directory) => directory,
+            zip::EndRecord::Zip64 { record_offset } => {
+                let record = reader
+                    .read(record_offset, zip::ZIP64_EOCD_LEN as u64)
+                    .await?;
+                zip::parse_zip64_record(&record).map_err(|e| invalid(e.0))?
+            }
+        };
 
     let central = reader.read(directory.offset, directory.size).await?;
     let entries = zip::parse_central_directory(&central).map_err(|e| invalid(e.0))?;
@@ -401,14 +494,22 @@ async fn read_conda_info(reader: &mut RangeReader, location: &str, tail_bytes: u
         .find(|entry| entry.name.starts_with("info-") && entry.name.ends_with(".tar.zst"))
         .ok_or_else(|| invalid("no info-*.tar.zst member".to_string()))?;
     if member.method != zip::METHOD_STORED {
-        return Err(invalid(format!("{} uses ZIP compression method {}, expected stored (0)", member.name, member.method)));
+        return Err(invalid(format!(
+            "{} uses ZIP compression method {}, expected stored (0)",
+            member.name, member.method
+        )));
     }
 
     // One request for the local header and the data; the reads below then
     // come from the fetched segment.
     let offset = member.local_header_offset;
-    let guess = zip::LOCAL_HEADER_LEN as u64 + member.name.len() as u64 + LOCAL_EXTRA_SLACK + member.compressed_size;
-    reader.read(offset, guess.min(total.saturating_sub(offset))).await?;
+    let guess = zip::LOCAL_HEADER_LEN as u64
+        + member.name.len() as u64
+        + LOCAL_EXTRA_SLACK
+        + member.compressed_size;
+    reader
+        .read(offset, guess.min(total.saturating_sub(offset)))
+        .await?;
     let header = reader.read(offset, zip::LOCAL_HEADER_LEN as u64).await?;
     let data_start = offset + zip::local_header_len(&header).map_err(|e| invalid(e.0))?;
     let data = reader.read(data_start, member.compressed_size).await?;

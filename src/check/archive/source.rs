@@ -5,8 +5,8 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, RANGE};
+use reqwest::StatusCode;
 use reqwest_middleware::ClientWithMiddleware;
 use url::Url;
 
@@ -33,8 +33,14 @@ pub(crate) struct RangeReader {
 }
 
 enum Backend {
-    Http { client: ClientWithMiddleware, url: Url },
-    File { path: PathBuf, file: File },
+    Http {
+        client: ClientWithMiddleware,
+        url: Url,
+    },
+    File {
+        path: PathBuf,
+        file: File,
+    },
 }
 
 /// The response to the first request for an archive's tail.
@@ -58,13 +64,27 @@ pub(crate) enum TailResponse {
 
 impl RangeReader {
     /// Requests the last `tail_len` bytes of `url` with a suffix range.
-    pub async fn open_http(client: &ClientWithMiddleware, url: &Url, tail_len: u64) -> Result<TailResponse, ArchiveError> {
-        let mut transferred = Transferred { bytes: 0, requests: 1 };
+    pub async fn open_http(
+        client: &ClientWithMiddleware,
+        url: &Url,
+        tail_len: u64,
+    ) -> Result<TailResponse, ArchiveError> {
+        let mut transferred = Transferred {
+            bytes: 0,
+            requests: 1,
+        };
         let mut response = send(client, url, Some(format!("bytes=-{tail_len}"))).await?;
         match response.status() {
             StatusCode::PARTIAL_CONTENT => {}
-            StatusCode::OK => return Ok(TailResponse::WholeArchive { response, transferred }),
-            StatusCode::RANGE_NOT_SATISFIABLE => return Ok(TailResponse::Unsatisfiable { transferred }),
+            StatusCode::OK => {
+                return Ok(TailResponse::WholeArchive {
+                    response,
+                    transferred,
+                })
+            }
+            StatusCode::RANGE_NOT_SATISFIABLE => {
+                return Ok(TailResponse::Unsatisfiable { transferred })
+            }
             status => return Err(status_error(url, status)),
         }
 
@@ -72,7 +92,10 @@ impl RangeReader {
         let body = read_body(&mut response, url, &mut transferred).await?;
         check_length(url, &body, start, end)?;
         Ok(TailResponse::Ranges(Self {
-            backend: Backend::Http { client: client.clone(), url: url.clone() },
+            backend: Backend::Http {
+                client: client.clone(),
+                url: url.clone(),
+            },
             total,
             segments: vec![(start, body)],
             transferred,
@@ -81,11 +104,22 @@ impl RangeReader {
 
     /// Opens a local archive for range reads.
     pub fn open_file(path: &Path) -> Result<Self, ArchiveError> {
-        let io_error = |source| ArchiveError::Io { path: path.to_path_buf(), source };
+        let io_error = |source| ArchiveError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let file = File::open(path).map_err(io_error)?;
         let total = file.metadata().map_err(io_error)?.len();
-        let backend = Backend::File { path: path.to_path_buf(), file };
-        Ok(Self { backend, total, segments: Vec::new(), transferred: Transferred::default() })
+        let backend = Backend::File {
+            path: path.to_path_buf(),
+            file,
+        };
+        Ok(Self {
+            backend,
+            total,
+            segments: Vec::new(),
+            transferred: Transferred::default(),
+        })
     }
 
     /// Returns the archive size in bytes.
@@ -100,18 +134,24 @@ impl RangeReader {
 
     /// Returns `len` bytes starting at `start`.
     pub async fn read(&mut self, start: u64, len: u64) -> Result<Vec<u8>, ArchiveError> {
-        let end = start.checked_add(len).filter(|end| *end <= self.total).ok_or_else(|| {
-            ArchiveError::InvalidArchive {
+        let end = start
+            .checked_add(len)
+            .filter(|end| *end <= self.total)
+            .ok_or_else(|| ArchiveError::InvalidArchive {
                 url: self.location(),
-                message: format!("range {start}+{len} lies beyond the end of the {}-byte archive", self.total),
-            }
-        })?;
+                message: format!(
+                    "range {start}+{len} lies beyond the end of the {}-byte archive",
+                    self.total
+                ),
+            })?;
         if let Some(bytes) = self.cached(start, end) {
             return Ok(bytes);
         }
         self.transferred.requests += 1;
         let bytes = match &mut self.backend {
-            Backend::Http { client, url } => fetch_range(client, url, start, end, &mut self.transferred).await?,
+            Backend::Http { client, url } => {
+                fetch_range(client, url, start, end, &mut self.transferred).await?
+            }
             Backend::File { path, file } => read_file_range(path, file, start, end)?,
         };
         if matches!(self.backend, Backend::File { .. }) {
@@ -163,7 +203,11 @@ async fn fetch_range(
     if got_start != start || got_end != end {
         return Err(ArchiveError::InvalidResponse {
             url: redact_url(url).to_string(),
-            message: format!("asked for bytes {start}-{}, got {got_start}-{}", end - 1, got_end - 1),
+            message: format!(
+                "asked for bytes {start}-{}, got {got_start}-{}",
+                end - 1,
+                got_end - 1
+            ),
         });
     }
     let body = read_body(&mut response, url, transferred).await?;
@@ -171,8 +215,16 @@ async fn fetch_range(
     Ok(body)
 }
 
-fn read_file_range(path: &Path, file: &mut File, start: u64, end: u64) -> Result<Vec<u8>, ArchiveError> {
-    let io_error = |source| ArchiveError::Io { path: path.to_path_buf(), source };
+fn read_file_range(
+    path: &Path,
+    file: &mut File,
+    start: u64,
+    end: u64,
+) -> Result<Vec<u8>, ArchiveError> {
+    let io_error = |source| ArchiveError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut bytes = vec![0; (end - start) as usize];
     file.seek(SeekFrom::Start(start)).map_err(io_error)?;
     file.read_exact(&mut bytes).map_err(io_error)?;
@@ -202,7 +254,11 @@ pub(crate) async fn read_body(
     transferred: &mut Transferred,
 ) -> Result<Vec<u8>, ArchiveError> {
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|error| body_error(url, &error))? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| body_error(url, &error))?
+    {
         transferred.bytes += chunk.len() as u64;
         body.extend_from_slice(&chunk);
     }
@@ -218,12 +274,18 @@ pub(crate) fn body_error(url: &Url, error: &reqwest::Error) -> ArchiveError {
 }
 
 pub(crate) fn status_error(url: &Url, status: StatusCode) -> ArchiveError {
-    ArchiveError::Status { url: redact_url(url).to_string(), status: status.as_u16() }
+    ArchiveError::Status {
+        url: redact_url(url).to_string(),
+        status: status.as_u16(),
+    }
 }
 
 /// Parses `Content-Range: bytes START-LAST/TOTAL` into `(START, LAST + 1, TOTAL)`.
 fn content_range(response: &reqwest::Response, url: &Url) -> Result<(u64, u64, u64), ArchiveError> {
-    let invalid = |message: String| ArchiveError::InvalidResponse { url: redact_url(url).to_string(), message };
+    let invalid = |message: String| ArchiveError::InvalidResponse {
+        url: redact_url(url).to_string(),
+        message,
+    };
     let header = response
         .headers()
         .get(CONTENT_RANGE)
@@ -232,7 +294,11 @@ fn content_range(response: &reqwest::Response, url: &Url) -> Result<(u64, u64, u
     let parsed = header.strip_prefix("bytes ").and_then(|rest| {
         let (range, total) = rest.split_once('/')?;
         let (first, last) = range.split_once('-')?;
-        Some((first.trim().parse::<u64>().ok()?, last.trim().parse::<u64>().ok()?, total.trim().parse::<u64>().ok()?))
+        Some((
+            first.trim().parse::<u64>().ok()?,
+            last.trim().parse::<u64>().ok()?,
+            total.trim().parse::<u64>().ok()?,
+        ))
     });
     match parsed {
         Some((first, last, total)) if first <= last && last < total => Ok((first, last + 1, total)),
@@ -246,6 +312,10 @@ fn check_length(url: &Url, body: &[u8], start: u64, end: u64) -> Result<(), Arch
     }
     Err(ArchiveError::InvalidResponse {
         url: redact_url(url).to_string(),
-        message: format!("expected {} body bytes for the range, got {}", end - start, body.len()),
+        message: format!(
+            "expected {} body bytes for the range, got {}",
+            end - start,
+            body.len()
+        ),
     })
 }

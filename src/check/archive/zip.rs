@@ -64,16 +64,22 @@ pub(crate) struct CentralEntry {
 }
 
 fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
-    bytes.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+    bytes
+        .get(at..at + 2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
-    bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    bytes
+        .get(at..at + 4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
     let b = bytes.get(at..at + 8)?;
-    Some(u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+    Some(u64::from_le_bytes([
+        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+    ]))
 }
 
 /// Finds the end record in `tail`, the last bytes of an archive, which
@@ -86,7 +92,10 @@ pub(crate) fn parse_end_record(tail: &[u8], tail_start: u64) -> Result<EndRecord
     let offset = u32_at(eocd, 16).unwrap_or_default();
     let zip64 = entries == u16::MAX || size == u32::MAX || offset == u32::MAX;
     if !zip64 {
-        return Ok(EndRecord::Classic(CentralDirectory { offset: u64::from(offset), size: u64::from(size) }));
+        return Ok(EndRecord::Classic(CentralDirectory {
+            offset: u64::from(offset),
+            size: u64::from(size),
+        }));
     }
 
     let locator = position
@@ -95,7 +104,9 @@ pub(crate) fn parse_end_record(tail: &[u8], tail_start: u64) -> Result<EndRecord
         .filter(|locator| u32_at(locator, 0) == Some(ZIP64_LOCATOR_SIGNATURE))
         .ok_or_else(|| {
             let at = tail_start + position as u64;
-            invalid(format!("ZIP64 archive without a ZIP64 locator before offset {at}"))
+            invalid(format!(
+                "ZIP64 archive without a ZIP64 locator before offset {at}"
+            ))
         })?;
     let record_offset = u64_at(locator, 8).unwrap_or_default();
     Ok(EndRecord::Zip64 { record_offset })
@@ -107,7 +118,8 @@ fn find_eocd(tail: &[u8]) -> Option<usize> {
     let first = last.saturating_sub(MAX_COMMENT_LEN);
     (first..=last).rev().find(|&at| {
         u32_at(tail, at) == Some(EOCD_SIGNATURE)
-            && u16_at(tail, at + 20).is_some_and(|comment| at + EOCD_LEN + usize::from(comment) == tail.len())
+            && u16_at(tail, at + 20)
+                .is_some_and(|comment| at + EOCD_LEN + usize::from(comment) == tail.len())
     })
 }
 
@@ -127,24 +139,35 @@ pub(crate) fn parse_central_directory(bytes: &[u8]) -> Result<Vec<CentralEntry>,
     let mut at = 0;
     while at < bytes.len() {
         if u32_at(bytes, at) != Some(CENTRAL_HEADER_SIGNATURE) {
-            return Err(invalid(format!("bad central directory header at byte {at} of the directory")));
+            return Err(invalid(format!(
+                "bad central directory header at byte {at} of the directory"
+            )));
         }
-        let field = |offset: usize| u16_at(bytes, at + offset).ok_or_else(|| invalid("truncated central directory"));
+        let field = |offset: usize| {
+            u16_at(bytes, at + offset).ok_or_else(|| invalid("truncated central directory"))
+        };
         let method = field(10)?;
         let name_len = usize::from(field(28)?);
         let extra_len = usize::from(field(30)?);
         let comment_len = usize::from(field(32)?);
-        let compressed = u32_at(bytes, at + 20).ok_or_else(|| invalid("truncated central directory"))?;
-        let uncompressed = u32_at(bytes, at + 24).ok_or_else(|| invalid("truncated central directory"))?;
+        let compressed =
+            u32_at(bytes, at + 20).ok_or_else(|| invalid("truncated central directory"))?;
+        let uncompressed =
+            u32_at(bytes, at + 24).ok_or_else(|| invalid("truncated central directory"))?;
         let local = u32_at(bytes, at + 42).ok_or_else(|| invalid("truncated central directory"))?;
 
         let name_start = at + 46;
         let extra_start = name_start + name_len;
         let end = extra_start + extra_len + comment_len;
-        let name = bytes.get(name_start..extra_start).ok_or_else(|| invalid("truncated member name"))?;
-        let extra = bytes.get(extra_start..extra_start + extra_len).ok_or_else(|| invalid("truncated extra field"))?;
+        let name = bytes
+            .get(name_start..extra_start)
+            .ok_or_else(|| invalid("truncated member name"))?;
+        let extra = bytes
+            .get(extra_start..extra_start + extra_len)
+            .ok_or_else(|| invalid("truncated extra field"))?;
 
-        let (compressed_size, local_header_offset) = resolve_zip64(extra, uncompressed, compressed, local)?;
+        let (compressed_size, local_header_offset) =
+            resolve_zip64(extra, uncompressed, compressed, local)?;
         entries.push(CentralEntry {
             name: String::from_utf8_lossy(name).into_owned(),
             method,
@@ -159,7 +182,12 @@ pub(crate) fn parse_central_directory(bytes: &[u8]) -> Result<Vec<CentralEntry>,
 /// Replaces 32-bit fields set to `0xFFFFFFFF` with their values from the
 /// ZIP64 extra field, which lists them in the order uncompressed size,
 /// compressed size, local header offset.
-fn resolve_zip64(extra: &[u8], uncompressed: u32, compressed: u32, local: u32) -> Result<(u64, u64), ZipFormatError> {
+fn resolve_zip64(
+    extra: &[u8],
+    uncompressed: u32,
+    compressed: u32,
+    local: u32,
+) -> Result<(u64, u64), ZipFormatError> {
     let mut compressed_size = u64::from(compressed);
     let mut local_offset = u64::from(local);
     if compressed != u32::MAX && local != u32::MAX {
@@ -170,17 +198,25 @@ fn resolve_zip64(extra: &[u8], uncompressed: u32, compressed: u32, local: u32) -
     while at + 4 <= extra.len() {
         let id = u16_at(extra, at).unwrap_or_default();
         let len = usize::from(u16_at(extra, at + 2).unwrap_or_default());
-        let data = extra.get(at + 4..at + 4 + len).ok_or_else(|| invalid("truncated ZIP64 extra field"))?;
+        let data = extra
+            .get(at + 4..at + 4 + len)
+            .ok_or_else(|| invalid("truncated ZIP64 extra field"))?;
         if id == ZIP64_EXTRA_ID {
-            let mut values = data.chunks_exact(8).map(|c| u64_at(c, 0).unwrap_or_default());
+            let mut values = data
+                .chunks_exact(8)
+                .map(|c| u64_at(c, 0).unwrap_or_default());
             if uncompressed == u32::MAX {
                 values.next();
             }
             if compressed == u32::MAX {
-                compressed_size = values.next().ok_or_else(|| invalid("ZIP64 extra field lacks the compressed size"))?;
+                compressed_size = values
+                    .next()
+                    .ok_or_else(|| invalid("ZIP64 extra field lacks the compressed size"))?;
             }
             if local == u32::MAX {
-                local_offset = values.next().ok_or_else(|| invalid("ZIP64 extra field lacks the header offset"))?;
+                local_offset = values
+                    .next()
+                    .ok_or_else(|| invalid("ZIP64 extra field lacks the header offset"))?;
             }
             return Ok((compressed_size, local_offset));
         }
@@ -244,13 +280,18 @@ mod tests {
 
     #[test]
     fn finds_members_through_the_central_directory() {
-        let zip = build_zip(&[("metadata.json", b"{}"), ("info-x.tar.zst", b"INFO")], b"a comment");
+        let zip = build_zip(
+            &[("metadata.json", b"{}"), ("info-x.tar.zst", b"INFO")],
+            b"a comment",
+        );
         let tail_start = 10u64;
-        let EndRecord::Classic(directory) = parse_end_record(&zip[10..], tail_start).unwrap() else {
+        let EndRecord::Classic(directory) = parse_end_record(&zip[10..], tail_start).unwrap()
+        else {
             panic!("expected a classic end record");
         };
         let start = directory.offset as usize;
-        let entries = parse_central_directory(&zip[start..start + directory.size as usize]).unwrap();
+        let entries =
+            parse_central_directory(&zip[start..start + directory.size as usize]).unwrap();
         assert_eq!(entries.len(), 2);
         let info = &entries[1];
         assert_eq!(info.name, "info-x.tar.zst");
@@ -258,7 +299,10 @@ mod tests {
 
         let header_start = info.local_header_offset as usize;
         let data_start = header_start + local_header_len(&zip[header_start..]).unwrap() as usize;
-        assert_eq!(&zip[data_start..data_start + info.compressed_size as usize], b"INFO");
+        assert_eq!(
+            &zip[data_start..data_start + info.compressed_size as usize],
+            b"INFO"
+        );
     }
 
     #[test]

@@ -17,8 +17,12 @@ pub const ACTIVATION_SCRIPT: &str = "etc/envlock/activate.sh";
 pub fn parse_exports(text: &str) -> BTreeMap<String, String> {
     let mut exports = BTreeMap::new();
     for line in text.lines() {
-        let Some(assignment) = line.trim().strip_prefix("export ") else { continue };
-        let Some((name, word)) = assignment.trim_start().split_once('=') else { continue };
+        let Some(assignment) = line.trim().strip_prefix("export ") else {
+            continue;
+        };
+        let Some((name, word)) = assignment.trim_start().split_once('=') else {
+            continue;
+        };
         let valid_name = !name.is_empty()
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !name.starts_with(|c: char| c.is_ascii_digit());
@@ -91,7 +95,9 @@ fn expand(text: &str, known: &BTreeMap<String, String>) -> String {
                 None => ("", None, 0),
             }
         } else {
-            let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
             (&after[..end], None, end)
         };
         match (known.get(name).filter(|_| !name.is_empty()), fallback) {
@@ -116,11 +122,24 @@ pub struct ActivationContext<'a> {
 }
 
 /// Checks the variables that must point at existing paths.
-pub fn check(exports: &BTreeMap<String, String>, context: &ActivationContext<'_>) -> Vec<PrefixCheck> {
+pub fn check(
+    exports: &BTreeMap<String, String>,
+    context: &ActivationContext<'_>,
+) -> Vec<PrefixCheck> {
     let mut checks = vec![check_conda_prefix(exports, context.paths)];
     if context.has_nwchem {
-        checks.push(check_library(exports, "NWCHEM_BASIS_LIBRARY", true, context.paths));
-        checks.push(check_library(exports, "NWCHEM_NWPW_LIBRARY", false, context.paths));
+        checks.push(check_library(
+            exports,
+            "NWCHEM_BASIS_LIBRARY",
+            true,
+            context.paths,
+        ));
+        checks.push(check_library(
+            exports,
+            "NWCHEM_NWPW_LIBRARY",
+            false,
+            context.paths,
+        ));
     }
     if context.has_xtb {
         checks.push(check_xtbpath(exports, context.paths));
@@ -135,29 +154,55 @@ fn name(variable: &str) -> String {
 fn check_conda_prefix(exports: &BTreeMap<String, String>, paths: &RuntimePaths) -> PrefixCheck {
     let check = name("CONDA_PREFIX");
     let Some(value) = exports.get("CONDA_PREFIX") else {
-        return PrefixCheck::new(check, CheckStatus::Failed, "CONDA_PREFIX is not exported".to_string());
+        return PrefixCheck::new(
+            check,
+            CheckStatus::Failed,
+            "CONDA_PREFIX is not exported".to_string(),
+        );
     };
     if paths.runtime.as_os_str() != value.as_str() {
-        let detail = format!("CONDA_PREFIX is {value}, but the environment runs at {}", paths.runtime.display());
+        let detail = format!(
+            "CONDA_PREFIX is {value}, but the environment runs at {}",
+            paths.runtime.display()
+        );
         return PrefixCheck::new(check, CheckStatus::Failed, detail);
     }
-    PrefixCheck::new(check, CheckStatus::Passed, format!("CONDA_PREFIX is {value}"))
+    PrefixCheck::new(
+        check,
+        CheckStatus::Passed,
+        format!("CONDA_PREFIX is {value}"),
+    )
 }
 
 /// An NWChem library variable must name an existing directory in the
 /// prefix; NWChem appends file names directly, so the basis library needs
 /// its trailing slash.
-fn check_library(exports: &BTreeMap<String, String>, variable: &str, slash_required: bool, paths: &RuntimePaths) -> PrefixCheck {
+fn check_library(
+    exports: &BTreeMap<String, String>,
+    variable: &str,
+    slash_required: bool,
+    paths: &RuntimePaths,
+) -> PrefixCheck {
     let check = name(variable);
     let Some(value) = exports.get(variable) else {
-        return PrefixCheck::new(check, CheckStatus::Failed, format!("{variable} is not exported"));
+        return PrefixCheck::new(
+            check,
+            CheckStatus::Failed,
+            format!("{variable} is not exported"),
+        );
     };
     let Some(local) = paths.on_disk(value) else {
-        let detail = format!("{variable} is {value}, outside the prefix {}", paths.runtime.display());
+        let detail = format!(
+            "{variable} is {value}, outside the prefix {}",
+            paths.runtime.display()
+        );
         return PrefixCheck::new(check, CheckStatus::Failed, detail);
     };
     if !local.is_dir() {
-        let detail = format!("{variable} is {value}, but {} is not a directory", local.display());
+        let detail = format!(
+            "{variable} is {value}, but {} is not a directory",
+            local.display()
+        );
         return PrefixCheck::new(check, CheckStatus::Failed, detail);
     }
     match (value.ends_with('/'), slash_required) {
@@ -180,11 +225,17 @@ fn check_library(exports: &BTreeMap<String, String>, variable: &str, slash_requi
 fn check_xtbpath(exports: &BTreeMap<String, String>, paths: &RuntimePaths) -> PrefixCheck {
     let check = name("XTBPATH");
     let Some(value) = exports.get("XTBPATH") else {
-        return PrefixCheck::new(check, CheckStatus::Failed, "XTBPATH is not exported".to_string());
+        return PrefixCheck::new(
+            check,
+            CheckStatus::Failed,
+            "XTBPATH is not exported".to_string(),
+        );
     };
     let mut with_gfn0 = false;
     for entry in value.split(':').filter(|e| !e.is_empty()) {
-        let Some(local) = paths.on_disk(entry) else { continue };
+        let Some(local) = paths.on_disk(entry) else {
+            continue;
+        };
         if !local.exists() {
             let detail = format!("XTBPATH entry {entry} does not exist ({})", local.display());
             return PrefixCheck::new(check, CheckStatus::Failed, detail);
@@ -198,7 +249,9 @@ fn check_xtbpath(exports: &BTreeMap<String, String>, paths: &RuntimePaths) -> Pr
     if with_gfn0 {
         PrefixCheck::new(check, CheckStatus::Passed, format!("XTBPATH is {value}"))
     } else {
-        let detail = format!("XTBPATH is {value}, but no entry holds param_gfn0-xtb.txt, so `xtb --gfn 0` fails");
+        let detail = format!(
+            "XTBPATH is {value}, but no entry holds param_gfn0-xtb.txt, so `xtb --gfn 0` fails"
+        );
         PrefixCheck::new(check, CheckStatus::Warning, detail)
     }
 }
@@ -213,7 +266,10 @@ mod tests {
                     export XTBPATH=$CONDA_PREFIX/share/xtb\nexport LITERAL='$CONDA_PREFIX'\nexport PATH=\"$CONDA_PREFIX/bin:$PATH\"\nunset FOO\n";
         let exports = parse_exports(text);
         assert_eq!(exports["CONDA_PREFIX"], "/opt/env");
-        assert_eq!(exports["NWCHEM_BASIS_LIBRARY"], "/opt/env/share/nwchem/libraries/");
+        assert_eq!(
+            exports["NWCHEM_BASIS_LIBRARY"],
+            "/opt/env/share/nwchem/libraries/"
+        );
         assert_eq!(exports["XTBPATH"], "/opt/env/share/xtb");
         assert_eq!(exports["LITERAL"], "$CONDA_PREFIX");
         assert_eq!(exports["PATH"], "/opt/env/bin:$PATH");

@@ -66,20 +66,32 @@ pub fn classify(header: &[u8]) -> FileKind {
     if header.len() >= 20 && header.starts_with(b"\x7fELF") {
         // EI_DATA (byte 5): 1 is little-endian, 2 is big-endian.
         let bytes = [header[18], header[19]];
-        let machine = if header[5] == 2 { u16::from_be_bytes(bytes) } else { u16::from_le_bytes(bytes) };
+        let machine = if header[5] == 2 {
+            u16::from_be_bytes(bytes)
+        } else {
+            u16::from_le_bytes(bytes)
+        };
         return FileKind::Elf { machine };
     }
     if let Some(rest) = header.strip_prefix(b"#!") {
         let line = rest.split(|&b| b == b'\n').next().unwrap_or_default();
         let text = String::from_utf8_lossy(line);
-        let interpreter = text.split_whitespace().next().unwrap_or_default().to_string();
+        let interpreter = text
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
         return FileKind::Script { interpreter };
     }
     FileKind::Other
 }
 
 /// Checks one entry point; returns `Err` with the reason when it cannot run.
-pub fn check_entry_point(path: &Path, platform: Subdir, paths: &RuntimePaths) -> Result<String, String> {
+pub fn check_entry_point(
+    path: &Path,
+    platform: Subdir,
+    paths: &RuntimePaths,
+) -> Result<String, String> {
     let metadata = std::fs::metadata(path).map_err(|e| match std::fs::symlink_metadata(path) {
         Ok(_) => format!("is a symbolic link whose target is missing ({e})"),
         Err(_) => "is missing".to_string(),
@@ -88,7 +100,10 @@ pub fn check_entry_point(path: &Path, platform: Subdir, paths: &RuntimePaths) ->
         return Err("is not a regular file".to_string());
     }
     if metadata.permissions().mode() & 0o111 == 0 {
-        return Err(format!("is not executable (mode {:o})", metadata.permissions().mode() & 0o777));
+        return Err(format!(
+            "is not executable (mode {:o})",
+            metadata.permissions().mode() & 0o777
+        ));
     }
 
     let mut header = Vec::with_capacity(HEADER_BYTES);
@@ -118,12 +133,16 @@ fn check_interpreter(interpreter: &str, paths: &RuntimePaths) -> Result<String, 
         return Err("has an empty #! line".to_string());
     }
     if super::paths::looks_like_build_path(interpreter) {
-        return Err(format!("runs {interpreter}, a conda build path that was not replaced"));
+        return Err(format!(
+            "runs {interpreter}, a conda build path that was not replaced"
+        ));
     }
     match paths.on_disk(interpreter) {
         Some(local) if local.exists() => Ok(format!("script run by {interpreter}")),
         Some(_) => Err(format!("runs {interpreter}, which is not in the prefix")),
-        None => Ok(format!("script run by {interpreter} (outside the prefix, not checked)")),
+        None => Ok(format!(
+            "script run by {interpreter} (outside the prefix, not checked)"
+        )),
     }
 }
 
@@ -136,21 +155,38 @@ mod tests {
         header[..4].copy_from_slice(b"\x7fELF");
         header[4] = 2;
         header[5] = data;
-        let bytes = if data == 2 { machine.to_be_bytes() } else { machine.to_le_bytes() };
+        let bytes = if data == 2 {
+            machine.to_be_bytes()
+        } else {
+            machine.to_le_bytes()
+        };
         header[18..20].copy_from_slice(&bytes);
         header
     }
 
     #[test]
     fn elf_machine_is_read_in_both_byte_orders() {
-        assert_eq!(classify(&elf_header(1, EM_AARCH64)), FileKind::Elf { machine: EM_AARCH64 });
-        assert_eq!(classify(&elf_header(2, EM_S390)), FileKind::Elf { machine: EM_S390 });
+        assert_eq!(
+            classify(&elf_header(1, EM_AARCH64)),
+            FileKind::Elf {
+                machine: EM_AARCH64
+            }
+        );
+        assert_eq!(
+            classify(&elf_header(2, EM_S390)),
+            FileKind::Elf { machine: EM_S390 }
+        );
     }
 
     #[test]
     fn shebang_gives_the_interpreter() {
         let kind = classify(b"#!/opt/env/bin/python3.11 -E\nprint()\n");
-        assert_eq!(kind, FileKind::Script { interpreter: "/opt/env/bin/python3.11".into() });
+        assert_eq!(
+            kind,
+            FileKind::Script {
+                interpreter: "/opt/env/bin/python3.11".into()
+            }
+        );
     }
 
     #[test]

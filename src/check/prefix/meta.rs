@@ -82,7 +82,11 @@ impl InstalledPackage {
             _ => self
                 .files
                 .iter()
-                .map(|path| ListedFile { path: path.clone(), prefix: PrefixInfo::Unknown, present: exists(prefix, path) })
+                .map(|path| ListedFile {
+                    path: path.clone(),
+                    prefix: PrefixInfo::Unknown,
+                    present: exists(prefix, path),
+                })
                 .collect(),
         };
         FileList { files }
@@ -93,7 +97,10 @@ impl InstalledPackage {
         if !self.files.is_empty() {
             return self.files.iter().map(String::as_str).collect();
         }
-        self.paths_data.iter().flat_map(|d| d.paths.iter().map(|p| p.path.as_str())).collect()
+        self.paths_data
+            .iter()
+            .flat_map(|d| d.paths.iter().map(|p| p.path.as_str()))
+            .collect()
     }
 }
 
@@ -106,18 +113,34 @@ fn exists(prefix: &Path, relative: &str) -> bool {
 pub fn read_installed(prefix: &Path) -> Result<Vec<InstalledPackage>, PrefixError> {
     let meta = prefix.join("conda-meta");
     if !meta.is_dir() {
-        return Err(PrefixError::NotAPrefix { path: prefix.to_path_buf() });
+        return Err(PrefixError::NotAPrefix {
+            path: prefix.to_path_buf(),
+        });
     }
-    let entries = std::fs::read_dir(&meta).map_err(|source| PrefixError::Read { path: meta.clone(), source })?;
+    let entries = std::fs::read_dir(&meta).map_err(|source| PrefixError::Read {
+        path: meta.clone(),
+        source,
+    })?;
     let mut packages = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|source| PrefixError::Read { path: meta.clone(), source })?.path();
+        let path = entry
+            .map_err(|source| PrefixError::Read {
+                path: meta.clone(),
+                source,
+            })?
+            .path();
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
             continue;
         }
-        let text = std::fs::read_to_string(&path).map_err(|source| PrefixError::Read { path: path.clone(), source })?;
-        let mut package: InstalledPackage = serde_json::from_str(&text)
-            .map_err(|e| PrefixError::InvalidRecord { path: path.clone(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| PrefixError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mut package: InstalledPackage =
+            serde_json::from_str(&text).map_err(|e| PrefixError::InvalidRecord {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
         package.record_path = path;
         packages.push(package);
     }

@@ -17,9 +17,9 @@ use serde::Serialize;
 use super::rules::{ContentRule, PrefixInfo, RuleLevel, RuleResult, RuleStatus};
 use crate::exit_code::{Classify, ExitClass};
 
-pub use activation::{ACTIVATION_SCRIPT, parse_exports};
-pub use executables::{EM_AARCH64, EM_X86_64, FileKind, classify, expected_machine};
-pub use meta::{InstalledPackage, read_installed};
+pub use activation::{parse_exports, ACTIVATION_SCRIPT};
+pub use executables::{classify, expected_machine, FileKind, EM_AARCH64, EM_X86_64};
+pub use meta::{read_installed, InstalledPackage};
 pub use nwchemrc::NWCHEMRC;
 pub use paths::RuntimePaths;
 
@@ -98,7 +98,11 @@ pub struct PrefixCheck {
 impl PrefixCheck {
     /// Creates a check result.
     pub fn new(check: impl Into<String>, status: CheckStatus, detail: impl Into<String>) -> Self {
-        Self { check: check.into(), status, detail: detail.into() }
+        Self {
+            check: check.into(),
+            status,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -152,8 +156,13 @@ pub struct PrefixCheckOptions {
 }
 
 /// Checks an installed environment.
-pub fn check_prefix(options: &PrefixCheckOptions, rules: &[ContentRule], rules_file: Option<&Path>) -> Result<PrefixReport, PrefixError> {
-    let directory = std::path::absolute(&options.directory).unwrap_or_else(|_| options.directory.clone());
+pub fn check_prefix(
+    options: &PrefixCheckOptions,
+    rules: &[ContentRule],
+    rules_file: Option<&Path>,
+) -> Result<PrefixReport, PrefixError> {
+    let directory =
+        std::path::absolute(&options.directory).unwrap_or_else(|_| options.directory.clone());
     let packages = read_installed(&directory)?;
     let platform = match options.platform {
         Some(platform) => platform,
@@ -164,14 +173,27 @@ pub fn check_prefix(options: &PrefixCheckOptions, rules: &[ContentRule], rules_f
     let exports = match std::fs::read_to_string(&script) {
         Ok(text) => Some(parse_exports(&text)),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => return Err(PrefixError::Read { path: script, source }),
+        Err(source) => {
+            return Err(PrefixError::Read {
+                path: script,
+                source,
+            })
+        }
     };
     let runtime = options
         .target_prefix
         .clone()
-        .or_else(|| exports.as_ref().and_then(|e| e.get("CONDA_PREFIX")).map(PathBuf::from))
+        .or_else(|| {
+            exports
+                .as_ref()
+                .and_then(|e| e.get("CONDA_PREFIX"))
+                .map(PathBuf::from)
+        })
         .unwrap_or_else(|| directory.clone());
-    let paths = RuntimePaths { directory: directory.clone(), runtime };
+    let paths = RuntimePaths {
+        directory: directory.clone(),
+        runtime,
+    };
 
     let mut report = PrefixReport {
         prefix: directory.display().to_string(),
@@ -195,7 +217,11 @@ pub fn check_prefix(options: &PrefixCheckOptions, rules: &[ContentRule], rules_f
     }
     match &exports {
         Some(exports) => {
-            let context = activation::ActivationContext { paths: &paths, has_nwchem: installed("nwchem"), has_xtb: installed("xtb") };
+            let context = activation::ActivationContext {
+                paths: &paths,
+                has_nwchem: installed("nwchem"),
+                has_xtb: installed("xtb"),
+            };
             report.checks.extend(activation::check(exports, &context));
         }
         None => report.checks.push(PrefixCheck::new(
@@ -204,7 +230,9 @@ pub fn check_prefix(options: &PrefixCheckOptions, rules: &[ContentRule], rules_f
             format!("skipped: no {ACTIVATION_SCRIPT}"),
         )),
     }
-    report.checks.extend(entry_points(&packages, platform, &paths));
+    report
+        .checks
+        .extend(entry_points(&packages, platform, &paths));
     for distribution in &report.pypi {
         if !distribution.missing_files.is_empty() {
             report.problems.push(format!(
@@ -223,38 +251,71 @@ pub fn check_prefix(options: &PrefixCheckOptions, rules: &[ContentRule], rules_f
 
 /// Returns the single non-noarch subdir of the records.
 fn infer_platform(directory: &Path, packages: &[InstalledPackage]) -> Result<Subdir, PrefixError> {
-    let subdirs: BTreeSet<&str> = packages.iter().filter_map(|p| p.subdir.as_deref()).filter(|s| *s != "noarch").collect();
-    let error = |found: String| PrefixError::Platform { path: directory.to_path_buf(), found };
+    let subdirs: BTreeSet<&str> = packages
+        .iter()
+        .filter_map(|p| p.subdir.as_deref())
+        .filter(|s| *s != "noarch")
+        .collect();
+    let error = |found: String| PrefixError::Platform {
+        path: directory.to_path_buf(),
+        found,
+    };
     match subdirs.len() {
         0 => Err(error("no record names a platform subdir".to_string())),
         1 => {
             let subdir = subdirs.iter().next().copied().unwrap_or_default();
-            subdir.parse().map_err(|_| error(format!("unknown subdir '{subdir}'")))
+            subdir
+                .parse()
+                .map_err(|_| error(format!("unknown subdir '{subdir}'")))
         }
-        _ => Err(error(format!("records name several subdirs: {}", subdirs.into_iter().collect::<Vec<_>>().join(", ")))),
+        _ => Err(error(format!(
+            "records name several subdirs: {}",
+            subdirs.into_iter().collect::<Vec<_>>().join(", ")
+        ))),
     }
 }
 
 /// Applies the content rules to installed packages, and checks that text
 /// prefix files no longer contain their build prefix.
-fn apply_rules(packages: &[InstalledPackage], rules: &[ContentRule], paths: &RuntimePaths, report: &mut PrefixReport) {
+fn apply_rules(
+    packages: &[InstalledPackage],
+    rules: &[ContentRule],
+    paths: &RuntimePaths,
+    report: &mut PrefixReport,
+) {
     let mut names: Vec<&PackageName> = rules.iter().map(|r| &r.package).collect();
     names.sort();
     names.dedup();
     for name in names {
         let Some(package) = packages.iter().find(|p| p.name == name.as_normalized()) else {
-            report.notes.push(format!("{} is not installed; its content rules were not applied", name.as_normalized()));
+            report.notes.push(format!(
+                "{} is not installed; its content rules were not applied",
+                name.as_normalized()
+            ));
             continue;
         };
         let files = package.file_list(&paths.directory);
-        let package_rules: Vec<&ContentRule> = rules.iter().filter(|r| &r.package == name).collect();
-        let results = package_rules.iter().map(|rule| rule.evaluate(&files)).collect();
-        report.content.push(InstalledContent { package: package.dist_name(), rules: results });
+        let package_rules: Vec<&ContentRule> =
+            rules.iter().filter(|r| &r.package == name).collect();
+        let results = package_rules
+            .iter()
+            .map(|rule| rule.evaluate(&files))
+            .collect();
+        report.content.push(InstalledContent {
+            package: package.dist_name(),
+            rules: results,
+        });
 
         for rule in package_rules.iter().filter(|r| r.text_prefix) {
-            for file in files.files.iter().filter(|f| f.present && rule.matches(&f.path)) {
+            for file in files
+                .files
+                .iter()
+                .filter(|f| f.present && rule.matches(&f.path))
+            {
                 if let PrefixInfo::Text { placeholder } = &file.prefix {
-                    report.checks.push(replaced_check(&paths.directory, &file.path, placeholder));
+                    report
+                        .checks
+                        .push(replaced_check(&paths.directory, &file.path, placeholder));
                 }
             }
         }
@@ -265,30 +326,59 @@ fn apply_rules(packages: &[InstalledPackage], rules: &[ContentRule], paths: &Run
 fn replaced_check(directory: &Path, relative: &str, placeholder: &str) -> PrefixCheck {
     let name = format!("{relative} prefix replacement");
     match std::fs::read(directory.join(relative)) {
-        Ok(bytes) if bytes.windows(placeholder.len()).any(|w| w == placeholder.as_bytes()) => PrefixCheck::new(
+        Ok(bytes)
+            if bytes
+                .windows(placeholder.len())
+                .any(|w| w == placeholder.as_bytes()) =>
+        {
+            PrefixCheck::new(
+                name,
+                CheckStatus::Failed,
+                format!("{relative} still contains the build prefix {placeholder}"),
+            )
+        }
+        Ok(_) => PrefixCheck::new(
+            name,
+            CheckStatus::Passed,
+            format!("{relative} no longer contains the build prefix"),
+        ),
+        Err(error) => PrefixCheck::new(
             name,
             CheckStatus::Failed,
-            format!("{relative} still contains the build prefix {placeholder}"),
+            format!("{relative} cannot be read: {error}"),
         ),
-        Ok(_) => PrefixCheck::new(name, CheckStatus::Passed, format!("{relative} no longer contains the build prefix")),
-        Err(error) => PrefixCheck::new(name, CheckStatus::Failed, format!("{relative} cannot be read: {error}")),
     }
 }
 
 /// One check per `bin/` entry point of the entry-point packages.
-fn entry_points(packages: &[InstalledPackage], platform: Subdir, paths: &RuntimePaths) -> Vec<PrefixCheck> {
+fn entry_points(
+    packages: &[InstalledPackage],
+    platform: Subdir,
+    paths: &RuntimePaths,
+) -> Vec<PrefixCheck> {
     let mut checks = Vec::new();
-    for package in packages.iter().filter(|p| ENTRY_POINT_PACKAGES.contains(&p.name.as_str())) {
+    for package in packages
+        .iter()
+        .filter(|p| ENTRY_POINT_PACKAGES.contains(&p.name.as_str()))
+    {
         for relative in package.paths() {
-            let Some(file_name) = relative.strip_prefix("bin/") else { continue };
+            let Some(file_name) = relative.strip_prefix("bin/") else {
+                continue;
+            };
             // Hidden files such as nwchem's `.nwchem-post-link.sh` are not entry points.
             if file_name.contains('/') || file_name.starts_with('.') {
                 continue;
             }
             let name = format!("{relative} ({})", package.name);
-            let check = match executables::check_entry_point(&paths.directory.join(relative), platform, paths) {
+            let check = match executables::check_entry_point(
+                &paths.directory.join(relative),
+                platform,
+                paths,
+            ) {
                 Ok(detail) => PrefixCheck::new(name, CheckStatus::Passed, detail),
-                Err(reason) => PrefixCheck::new(name, CheckStatus::Failed, format!("{relative} {reason}")),
+                Err(reason) => {
+                    PrefixCheck::new(name, CheckStatus::Failed, format!("{relative} {reason}"))
+                }
             };
             checks.push(check);
         }
@@ -299,13 +389,17 @@ fn entry_points(packages: &[InstalledPackage], platform: Subdir, paths: &Runtime
 fn summarize(report: &mut PrefixReport) {
     for content in &report.content {
         for result in &content.rules {
-            let message = format!("{}: rule {} failed: {} (why: {})", content.package, result.rule, result.detail, result.reason);
+            let message = format!(
+                "{}: rule {} failed: {} (why: {})",
+                content.package, result.rule, result.detail, result.reason
+            );
             match (result.status, result.level) {
                 (RuleStatus::Failed, RuleLevel::Error) => report.problems.push(message),
                 (RuleStatus::Failed, RuleLevel::Warning) => report.warnings.push(message),
-                (RuleStatus::Unknown, _) => {
-                    report.notes.push(format!("{}: rule {} not verified: {}", content.package, result.rule, result.detail))
-                }
+                (RuleStatus::Unknown, _) => report.notes.push(format!(
+                    "{}: rule {} not verified: {}",
+                    content.package, result.rule, result.detail
+                )),
                 (RuleStatus::Passed, _) => {}
             }
         }

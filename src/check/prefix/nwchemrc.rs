@@ -1,7 +1,7 @@
 //! `etc/default.nwchemrc` of an installed nwchem: the library directories
 //! it names must exist inside the prefix.
 
-use super::paths::{RuntimePaths, looks_like_build_path};
+use super::paths::{looks_like_build_path, RuntimePaths};
 use super::{CheckStatus, PrefixCheck};
 
 /// The file, relative to the prefix.
@@ -43,24 +43,43 @@ pub fn check(paths: &RuntimePaths) -> Vec<PrefixCheck> {
 /// A library entry must be an existing directory inside the prefix.
 fn check_directory(name: String, key: &str, value: &str, paths: &RuntimePaths) -> PrefixCheck {
     if looks_like_build_path(value) {
-        let detail = format!("{key} is {value}, the build machine's path: the file was not prefix-replaced");
+        let detail =
+            format!("{key} is {value}, the build machine's path: the file was not prefix-replaced");
         return PrefixCheck::new(name, CheckStatus::Failed, detail);
     }
     match paths.on_disk(value) {
         None => PrefixCheck::new(
             name,
             CheckStatus::Failed,
-            format!("{key} is {value}, outside the prefix {}", paths.runtime.display()),
+            format!(
+                "{key} is {value}, outside the prefix {}",
+                paths.runtime.display()
+            ),
         ),
         Some(local) if local.is_dir() => {
-            let status = if value.ends_with('/') { CheckStatus::Passed } else { CheckStatus::Warning };
-            let slash = if value.ends_with('/') { "" } else { " (no trailing slash; NWChem appends file names to it)" };
-            PrefixCheck::new(name, status, format!("{key} is {value}, an existing directory{slash}"))
+            let status = if value.ends_with('/') {
+                CheckStatus::Passed
+            } else {
+                CheckStatus::Warning
+            };
+            let slash = if value.ends_with('/') {
+                ""
+            } else {
+                " (no trailing slash; NWChem appends file names to it)"
+            };
+            PrefixCheck::new(
+                name,
+                status,
+                format!("{key} is {value}, an existing directory{slash}"),
+            )
         }
         Some(local) => PrefixCheck::new(
             name,
             CheckStatus::Failed,
-            format!("{key} is {value}, but {} is not a directory", local.display()),
+            format!(
+                "{key} is {value}, but {} is not a directory",
+                local.display()
+            ),
         ),
     }
 }
@@ -72,7 +91,10 @@ mod tests {
     #[test]
     fn values_are_read_by_key() {
         let text = "nwchem_basis_library /opt/env/share/nwchem/libraries/\nffield amber\n";
-        assert_eq!(value_of(text, "nwchem_basis_library"), Some("/opt/env/share/nwchem/libraries/"));
+        assert_eq!(
+            value_of(text, "nwchem_basis_library"),
+            Some("/opt/env/share/nwchem/libraries/")
+        );
         assert_eq!(value_of(text, "nwchem_nwpw_library"), None);
     }
 }

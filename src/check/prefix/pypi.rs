@@ -22,10 +22,17 @@ pub struct InstalledDistribution {
 /// sorted by name.
 pub fn installed_distributions(prefix: &Path) -> Vec<InstalledDistribution> {
     let mut found = Vec::new();
-    let Ok(lib) = std::fs::read_dir(prefix.join("lib")) else { return found };
-    for python in lib.flatten().filter(|e| e.file_name().to_string_lossy().starts_with("python")) {
+    let Ok(lib) = std::fs::read_dir(prefix.join("lib")) else {
+        return found;
+    };
+    for python in lib
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("python"))
+    {
         let site = python.path().join("site-packages");
-        let Ok(entries) = std::fs::read_dir(&site) else { continue };
+        let Ok(entries) = std::fs::read_dir(&site) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "dist-info") && path.is_dir() {
@@ -56,7 +63,10 @@ fn read_distribution(site: &Path, dist_info: &Path) -> InstalledDistribution {
     InstalledDistribution {
         name: field("Name:"),
         version: field("Version:"),
-        installer: std::fs::read_to_string(dist_info.join("INSTALLER")).unwrap_or_default().trim().to_string(),
+        installer: std::fs::read_to_string(dist_info.join("INSTALLER"))
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
         missing_files,
     }
 }

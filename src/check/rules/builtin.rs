@@ -91,7 +91,12 @@ pub fn builtin_rules() -> Vec<ContentRule> {
     BUILTIN_RULES
         .iter()
         .filter_map(|row| {
-            let rule = ContentRule::new(row.id, PackageName::new_unchecked(row.package), row.path, row.reason);
+            let rule = ContentRule::new(
+                row.id,
+                PackageName::new_unchecked(row.package),
+                row.path,
+                row.reason,
+            );
             // The table is constant; a bad glob is caught by the test below.
             rule.ok().map(|rule| {
                 rule.with_min_count(row.min_count)

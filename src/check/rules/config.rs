@@ -24,7 +24,7 @@ use rattler_conda_types::PackageName;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{ContentRule, RuleLevel, RuleOrigin, builtin_rules};
+use super::{builtin_rules, ContentRule, RuleLevel, RuleOrigin};
 use crate::exit_code::{Classify, ExitClass};
 
 /// The name of the rules file, looked up next to the environment file.
@@ -55,7 +55,9 @@ pub enum RuleConfigError {
     },
     /// A rule value is invalid.
     #[error("invalid rule in {path}, line {line}: {message}")]
-    #[diagnostic(help("package is a conda package name, path a glob such as share/nwchem/libraries/**"))]
+    #[diagnostic(help(
+        "package is a conda package name, path a glob such as share/nwchem/libraries/**"
+    ))]
     InvalidRule {
         /// The rules file.
         path: PathBuf,
@@ -125,8 +127,10 @@ impl RuleConfig {
 
     /// Reads and validates a rules file.
     pub fn from_path(path: &Path) -> Result<Self, RuleConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| RuleConfigError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| RuleConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_source(&text, path)
     }
 
@@ -161,38 +165,64 @@ impl RuleConfig {
             let rule = build_rule(raw_rule.into_inner(), path, line)?;
             if rules.iter().any(|r| r.id == rule.id) {
                 let message = format!("the id '{}' is used by an earlier rule", rule.id);
-                return Err(RuleConfigError::InvalidRule { path: path.to_path_buf(), line, message });
+                return Err(RuleConfigError::InvalidRule {
+                    path: path.to_path_buf(),
+                    line,
+                    message,
+                });
             }
             rules.push(rule);
         }
-        Ok(Self { path: path.to_path_buf(), disabled, rules })
+        Ok(Self {
+            path: path.to_path_buf(),
+            disabled,
+            rules,
+        })
     }
 }
 
 fn build_rule(raw: RawRule, path: &Path, line: usize) -> Result<ContentRule, RuleConfigError> {
-    let invalid = |message: String| RuleConfigError::InvalidRule { path: path.to_path_buf(), line, message };
+    let invalid = |message: String| RuleConfigError::InvalidRule {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
     let package = PackageName::try_from(raw.package.as_str())
         .map_err(|e| invalid(format!("invalid package name '{}': {e}", raw.package)))?;
     if raw.path.starts_with('/') {
-        return Err(invalid(format!("path '{}' must be relative to the prefix", raw.path)));
+        return Err(invalid(format!(
+            "path '{}' must be relative to the prefix",
+            raw.path
+        )));
     }
     if raw.reason.trim().is_empty() {
-        return Err(invalid("reason is empty; say why the files are needed".to_string()));
+        return Err(invalid(
+            "reason is empty; say why the files are needed".to_string(),
+        ));
     }
-    let id = raw.id.unwrap_or_else(|| format!("{}:{}", package.as_normalized(), raw.path));
+    let id = raw
+        .id
+        .unwrap_or_else(|| format!("{}:{}", package.as_normalized(), raw.path));
     let rule = ContentRule::new(id, package, raw.path.clone(), raw.reason.trim())
         .map_err(|e| invalid(format!("invalid path glob '{}': {e}", raw.path)))?;
     Ok(rule
         .with_min_count(raw.min_count)
         .with_text_prefix(raw.text_prefix)
         .with_level(raw.level)
-        .with_origin(RuleOrigin::File { path: path.to_path_buf(), line }))
+        .with_origin(RuleOrigin::File {
+            path: path.to_path_buf(),
+            line,
+        }))
 }
 
 /// Returns the 1-based line of byte offset `offset` in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -205,13 +235,21 @@ mod tests {
 
     #[test]
     fn rule_with_defaults() {
-        let config = parse("[[rule]]\npackage = \"rdkit\"\npath = \"share/RDKit/**\"\nreason = \"data\"\n").unwrap();
+        let config =
+            parse("[[rule]]\npackage = \"rdkit\"\npath = \"share/RDKit/**\"\nreason = \"data\"\n")
+                .unwrap();
         let rule = &config.rules[0];
         assert_eq!(rule.id, "rdkit:share/RDKit/**");
         assert_eq!(rule.min_count, 1);
         assert!(!rule.text_prefix);
         assert_eq!(rule.level, RuleLevel::Error);
-        assert_eq!(rule.origin, RuleOrigin::File { path: PathBuf::from("envlock.toml"), line: 1 });
+        assert_eq!(
+            rule.origin,
+            RuleOrigin::File {
+                path: PathBuf::from("envlock.toml"),
+                line: 1
+            }
+        );
     }
 
     #[test]
@@ -231,14 +269,18 @@ mod tests {
 
     #[test]
     fn missing_reason_is_rejected() {
-        let error = parse("[[rule]]\npackage = \"rdkit\"\npath = \"x\"\n").unwrap_err().to_string();
+        let error = parse("[[rule]]\npackage = \"rdkit\"\npath = \"x\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("reason"), "{error}");
     }
 
     #[test]
     fn disable_must_name_a_builtin_rule() {
         assert!(parse("disable = [\"xtb-param-gfn1\"]\n").is_ok());
-        let error = parse("\ndisable = [\"no-such-rule\"]\n").unwrap_err().to_string();
+        let error = parse("\ndisable = [\"no-such-rule\"]\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("no-such-rule"), "{error}");
         assert!(error.contains("line 2"), "{error}");
     }

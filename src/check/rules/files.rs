@@ -26,7 +26,9 @@ impl PrefixInfo {
     /// Returns the placeholder, if the file has one.
     pub fn placeholder(&self) -> Option<&str> {
         match self {
-            PrefixInfo::Text { placeholder } | PrefixInfo::Binary { placeholder } => Some(placeholder),
+            PrefixInfo::Text { placeholder } | PrefixInfo::Binary { placeholder } => {
+                Some(placeholder)
+            }
             PrefixInfo::Unknown | PrefixInfo::None => None,
         }
     }
@@ -72,7 +74,9 @@ impl FileList {
             .map(|entry| ListedFile {
                 path: slash_path(&entry.relative_path),
                 prefix: match &entry.prefix_placeholder {
-                    Some(p) => PrefixInfo::from_parts(Some(p.file_mode), Some(p.placeholder.clone())),
+                    Some(p) => {
+                        PrefixInfo::from_parts(Some(p.file_mode), Some(p.placeholder.clone()))
+                    }
                     None => PrefixInfo::None,
                 },
                 present: true,
@@ -89,7 +93,11 @@ impl FileList {
     {
         let files = paths
             .into_iter()
-            .map(|path| ListedFile { path: path.into(), prefix: PrefixInfo::Unknown, present: true })
+            .map(|path| ListedFile {
+                path: path.into(),
+                prefix: PrefixInfo::Unknown,
+                present: true,
+            })
             .collect();
         Self { files }
     }

@@ -17,7 +17,7 @@ use rattler_conda_types::PackageName;
 use serde::{Deserialize, Serialize};
 
 pub use builtin::builtin_rules;
-pub use config::{RULES_FILE_NAME, RuleConfig, RuleConfigError};
+pub use config::{RuleConfig, RuleConfigError, RULES_FILE_NAME};
 pub use files::{FileList, ListedFile, PrefixInfo};
 
 /// Glob options for rule paths: `*` and `?` stop at `/`, `**` spans
@@ -131,16 +131,26 @@ impl ContentRule {
 
     /// Applies the rule to the file list of one package build.
     pub fn evaluate(&self, files: &FileList) -> RuleResult {
-        let matched: Vec<&ListedFile> = files.files.iter().filter(|f| self.matches(&f.path)).collect();
+        let matched: Vec<&ListedFile> = files
+            .files
+            .iter()
+            .filter(|f| self.matches(&f.path))
+            .collect();
         let present: Vec<&ListedFile> = matched.iter().copied().filter(|f| f.present).collect();
         let count = present.len();
 
         let (status, detail) = if count < self.min_count {
-            (RuleStatus::Failed, self.count_shortfall(matched.len(), count))
+            (
+                RuleStatus::Failed,
+                self.count_shortfall(matched.len(), count),
+            )
         } else if self.text_prefix {
             self.prefix_status(&present)
         } else {
-            (RuleStatus::Passed, format!("{count} file(s) match {}", self.path))
+            (
+                RuleStatus::Passed,
+                format!("{count} file(s) match {}", self.path),
+            )
         };
         RuleResult {
             rule: self.id.clone(),
@@ -162,7 +172,10 @@ impl ContentRule {
                 self.path
             )
         } else {
-            format!("{present} file(s) match {}, at least {need} required", self.path)
+            format!(
+                "{present} file(s) match {}, at least {need} required",
+                self.path
+            )
         }
     }
 
@@ -190,7 +203,11 @@ impl ContentRule {
             }
         }
         if unknown.is_empty() {
-            let detail = format!("{} file(s) match {}, all text prefix-replacement files", present.len(), self.path);
+            let detail = format!(
+                "{} file(s) match {}, all text prefix-replacement files",
+                present.len(),
+                self.path
+            );
             (RuleStatus::Passed, detail)
         } else {
             let detail = format!(
@@ -268,7 +285,13 @@ mod tests {
     use super::*;
 
     fn rule(path: &str) -> ContentRule {
-        ContentRule::new("test", PackageName::new_unchecked("nwchem"), path, "because").unwrap()
+        ContentRule::new(
+            "test",
+            PackageName::new_unchecked("nwchem"),
+            path,
+            "because",
+        )
+        .unwrap()
     }
 
     #[test]
@@ -289,7 +312,9 @@ mod tests {
     #[test]
     fn count_below_minimum_fails() {
         let files = FileList::from_paths(["share/nwchem/libraries/sto-3g"]);
-        let result = rule("share/nwchem/libraries/**").with_min_count(2).evaluate(&files);
+        let result = rule("share/nwchem/libraries/**")
+            .with_min_count(2)
+            .evaluate(&files);
         assert_eq!(result.status, RuleStatus::Failed);
         assert_eq!(result.matched, 1);
     }
@@ -307,13 +332,29 @@ mod tests {
     fn text_prefix_outcomes() {
         let path = "etc/default.nwchemrc";
         let cases = [
-            (PrefixInfo::Text { placeholder: "/build".into() }, RuleStatus::Passed),
-            (PrefixInfo::Binary { placeholder: "/build".into() }, RuleStatus::Failed),
+            (
+                PrefixInfo::Text {
+                    placeholder: "/build".into(),
+                },
+                RuleStatus::Passed,
+            ),
+            (
+                PrefixInfo::Binary {
+                    placeholder: "/build".into(),
+                },
+                RuleStatus::Failed,
+            ),
             (PrefixInfo::None, RuleStatus::Failed),
             (PrefixInfo::Unknown, RuleStatus::Unknown),
         ];
         for (prefix, expected) in cases {
-            let files = FileList { files: vec![ListedFile { path: path.into(), prefix: prefix.clone(), present: true }] };
+            let files = FileList {
+                files: vec![ListedFile {
+                    path: path.into(),
+                    prefix: prefix.clone(),
+                    present: true,
+                }],
+            };
             let result = rule(path).with_text_prefix(true).evaluate(&files);
             assert_eq!(result.status, expected, "{prefix:?}: {}", result.detail);
         }
@@ -322,7 +363,9 @@ mod tests {
     #[test]
     fn warning_level_failure_is_not_a_check_failure() {
         let files = FileList::from_paths(Vec::<&str>::new());
-        let result = rule("share/xtb/param_gfn1-xtb.txt").with_level(RuleLevel::Warning).evaluate(&files);
+        let result = rule("share/xtb/param_gfn1-xtb.txt")
+            .with_level(RuleLevel::Warning)
+            .evaluate(&files);
         assert_eq!(result.status, RuleStatus::Failed);
         assert!(!result.is_failure());
     }

@@ -119,7 +119,10 @@ impl ResolveOptions {
 
     /// Prefers these versions (from an existing lock) where the
     /// requirements allow them, so a re-solve does not move them.
-    pub fn with_preferred(mut self, preferred: impl IntoIterator<Item = (pep508_rs::PackageName, Version)>) -> Self {
+    pub fn with_preferred(
+        mut self,
+        preferred: impl IntoIterator<Item = (pep508_rs::PackageName, Version)>,
+    ) -> Self {
         self.preferred = preferred.into_iter().collect();
         self
     }

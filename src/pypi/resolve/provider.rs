@@ -212,7 +212,12 @@ impl Provider {
         let ordered = by_version
             .iter()
             .filter(|(version, _)| Some(**version) == preferred)
-            .chain(by_version.iter().rev().filter(|(version, _)| Some(**version) != preferred));
+            .chain(
+                by_version
+                    .iter()
+                    .rev()
+                    .filter(|(version, _)| Some(**version) != preferred),
+            );
         for (version, wheels) in ordered {
             if !range.contains(*version) || (version.any_prerelease() && !allow_prereleases) {
                 continue;

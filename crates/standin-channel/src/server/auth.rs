@@ -26,7 +26,10 @@ impl Auth {
     pub(crate) fn authorize(&self, path: &str, authorization: Option<&str>) -> Option<String> {
         match self {
             Auth::Basic { username, password } => {
-                let expected = format!("Basic {}", base64(format!("{username}:{password}").as_bytes()));
+                let expected = format!(
+                    "Basic {}",
+                    base64(format!("{username}:{password}").as_bytes())
+                );
                 (authorization == Some(expected.as_str())).then(|| path.to_string())
             }
             Auth::Bearer(token) => {
@@ -51,7 +54,9 @@ fn base64(bytes: &[u8]) -> String {
             | u32::from(*chunk.get(2).unwrap_or(&0));
         for index in 0..4 {
             if index <= chunk.len() {
-                out.push(char::from(ALPHABET[(value >> (18 - 6 * index) & 63) as usize]));
+                out.push(char::from(
+                    ALPHABET[(value >> (18 - 6 * index) & 63) as usize],
+                ));
             } else {
                 out.push('=');
             }
@@ -66,7 +71,13 @@ mod tests {
 
     #[test]
     fn base64_matches_rfc4648() {
-        for (input, expected) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("user:pass", "dXNlcjpwYXNz")] {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("user:pass", "dXNlcjpwYXNz"),
+        ] {
             assert_eq!(base64(input.as_bytes()), expected, "{input}");
         }
     }
@@ -74,14 +85,20 @@ mod tests {
     #[test]
     fn path_token_is_stripped() {
         let auth = Auth::PathToken("abc".into());
-        assert_eq!(auth.authorize("/t/abc/linux-64/x", None).as_deref(), Some("/linux-64/x"));
+        assert_eq!(
+            auth.authorize("/t/abc/linux-64/x", None).as_deref(),
+            Some("/linux-64/x")
+        );
         assert_eq!(auth.authorize("/linux-64/x", None), None);
         assert_eq!(auth.authorize("/t/abd/linux-64/x", None), None);
     }
 
     #[test]
     fn basic_needs_exact_header() {
-        let auth = Auth::Basic { username: "user".into(), password: "pass".into() };
+        let auth = Auth::Basic {
+            username: "user".into(),
+            password: "pass".into(),
+        };
         assert!(auth.authorize("/x", Some("Basic dXNlcjpwYXNz")).is_some());
         assert!(auth.authorize("/x", Some("Basic dXNlcjpwYXNa")).is_none());
         assert!(auth.authorize("/x", None).is_none());

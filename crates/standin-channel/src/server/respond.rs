@@ -46,7 +46,14 @@ pub(super) fn handle_connection(stream: TcpStream, shared: &Shared) {
         // it for secrets that must not be there.
         let mut record = new_record(&request.method, &redact_token(&raw_path), None);
         let challenge = [("WWW-Authenticate", "Basic realm=\"standin\"".to_string())];
-        let outcome = send_simple(&stream, &request.method, 401, &challenge, "credentials required", &mut record);
+        let outcome = send_simple(
+            &stream,
+            &request.method,
+            401,
+            &challenge,
+            "credentials required",
+            &mut record,
+        );
         log_send_error(&record, outcome);
         shared.touch();
         shared.record(record);
@@ -85,7 +92,10 @@ fn log_send_error(record: &RequestRecord, outcome: io::Result<()>) {
 
 /// Replaces the token of a `/t/<token>/` path with `********`.
 fn redact_token(path: &str) -> String {
-    match path.strip_prefix("/t/").and_then(|rest| rest.split_once('/')) {
+    match path
+        .strip_prefix("/t/")
+        .and_then(|rest| rest.split_once('/'))
+    {
         Some((_, rest)) => format!("/t/********/{rest}"),
         None => path.to_string(),
     }
