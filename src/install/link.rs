@@ -15,13 +15,13 @@ use crate::pypi::LockedWheel;
 
 /// Everything the linking step needs.
 pub(super) struct LinkJob<'a> {
-    /// Where the packages go and where the prefix will run.
+    /// The staging or final directory and the path the prefix runs from.
     pub layout: &'a PrefixLayout,
     /// The platform being installed.
     pub platform: Subdir,
     /// The conda records, in install order.
     pub records: &'a [RepoDataRecord],
-    /// The package cache, which already holds every record.
+    /// The package cache, which already contains every record.
     pub cache: &'a PackageCache,
     /// The HTTP client.
     pub client: ClientWithMiddleware,

@@ -30,7 +30,7 @@ use crate::exit_code::{Classify, ExitClass};
 pub use fetch::NetworkMode;
 pub use input::HashPolicy;
 
-/// How files get from the package cache into the prefix.
+/// The way files get from the package cache into the prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LinkMode {
     /// Hard links where the file system allows them, else copies (rattler's default).
@@ -132,7 +132,7 @@ impl InstallOptions {
     }
 }
 
-/// What an install did.
+/// The outcome of an install.
 #[derive(Debug, Clone, Serialize)]
 pub struct InstallReport {
     /// The prefix.
@@ -316,7 +316,7 @@ impl Classify for InstallError {
     }
 }
 
-/// Installs the lock or explicit file at `input` as `options` say.
+/// Installs the lock or explicit file at `input` with `options`.
 pub async fn install(
     input: &Path,
     options: &InstallOptions,

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 /// either changes meaning, so old locks are reported as out of date.
 pub const LOCK_SCHEMA_VERSION: u32 = 1;
 
-/// How the `pip:` section was handled.
+/// The treatment of the `pip:` section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PipMode {
     /// The environment has no pip requirements on this platform.
@@ -46,7 +46,7 @@ pub struct PlatformInputs {
     pub virtual_packages: Vec<String>,
     /// pip requirement lines after selectors, trimmed and sorted.
     pub pip: Vec<String>,
-    /// How the pip section was handled.
+    /// The treatment of the pip section.
     pub pip_mode: PipMode,
     /// The environment file's `variables:`, set at activation.
     pub variables: BTreeMap<String, String>,

@@ -21,7 +21,7 @@ use crate::virtual_packages::VirtualPackageSet;
 
 pub use repodata::{build_gateway, ChannelRecords, FetchError};
 
-/// What to solve on one platform.
+/// The request for one platform.
 #[derive(Debug, Clone)]
 pub struct PlatformRequest {
     /// The target platform.

@@ -90,7 +90,7 @@ impl Classify for PipLockError {
     }
 }
 
-/// What one platform's pip lock needs.
+/// The inputs of one platform's pip lock.
 #[derive(Debug)]
 pub struct PipRequest<'a> {
     /// The environment file (for paths of `-r` files and diagnostics).
