@@ -2,10 +2,12 @@
 //! [`crate::http::client`].
 //!
 //! A request is retried when the connection fails or times out before the
-//! response headers arrive, or when the server answers 408, 429, 500, 502,
+//! response headers arrive, or when the server responds with 408, 429, 500, 502,
 //! 503 or 504. Every retry is logged at `warn` with the redacted URL and the
-//! attempt number. A failure while the body streams is not seen here: the
-//! callers retry those (rattler's gateway and package cache do).
+//! attempt number. A failure while the body streams is not seen here, so
+//! callers retry those: solve, check and rattler's package cache do.
+//! NOTE: PyPI index pages and wheels (`src/pypi/download.rs`) are not yet
+//! retried when their body breaks off.
 
 use std::time::Duration;
 

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{
-    assert_exit, envlock, programs, snapshot, solve_worker_in, stderr, test_dir, worker_mirror,
+    assert_exit, envlock, install_lock, programs, snapshot, solve_env, solve_worker_in, stderr,
+    test_dir, worker_mirror,
 };
 
 const LOCK: &str = "locks/env-worker-arm64.lock";
@@ -487,53 +488,18 @@ fn kill_during_linking(dir: &Path, staging: &Path) -> bool {
 #[test]
 fn pip_wheels_reinstall_offline() {
     let dir = test_dir("install-pip-offline");
-    std::fs::write(
-        dir.join("env.yaml"),
-        "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - tqdm>=4.67.1\n    - orjson>=3.11.5\n",
-    )
-    .unwrap();
-    let mirror = worker_mirror();
-    assert_exit(
-        &envlock(
-            &dir,
-            &[
-                "solve",
-                "-f",
-                "env.yaml",
-                "-p",
-                "linux-64",
-                "--mirror",
-                &mirror,
-                "--cache-dir",
-                "cache",
-            ],
-        ),
-        0,
-    );
-    assert_exit(
-        &envlock(
-            &dir,
-            &[
-                "install",
-                "locks/env.lock",
-                "--prefix",
-                "env",
-                "--mirror",
-                &mirror,
-                "--cache-dir",
-                "cache",
-                "--copy",
-            ],
-        ),
-        0,
-    );
+    let env = "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - tqdm>=4.67.1\n    - orjson>=3.11.5\n";
+    solve_env(&dir, env, &["-p", "linux-64"]);
+    assert_exit(&install_lock(&dir, "locks/env.lock", "env", &[]), 0);
+
     let site = dir.join("env/lib/python3.11/site-packages");
     assert!(site.join("tqdm").is_dir(), "tqdm is not installed");
     let dist_info = std::fs::read_dir(&site)
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| {
-            p.to_string_lossy().contains("orjson-") && p.to_string_lossy().ends_with(".dist-info")
+            let name = p.to_string_lossy();
+            name.contains("orjson-") && name.ends_with(".dist-info")
         })
         .unwrap();
     assert_eq!(
@@ -548,12 +514,10 @@ fn pip_wheels_reinstall_offline() {
         shebang.starts_with(&format!("#!{}/bin/python", dir.join("env").display())),
         "{shebang}"
     );
-    assert!(
-        !std::fs::read_dir(&site)
-            .unwrap()
-            .any(|e| e.unwrap().path().join("__pycache__").exists()),
-        "wheels were byte-compiled"
-    );
+    let byte_compiled = std::fs::read_dir(&site)
+        .unwrap()
+        .any(|e| e.unwrap().path().join("__pycache__").exists());
+    assert!(!byte_compiled, "wheels were byte-compiled");
 
     let before = snapshot(&dir.join("env"));
     std::fs::remove_dir_all(dir.join("env")).unwrap();
@@ -580,46 +544,9 @@ fn pip_wheels_reinstall_offline() {
 #[test]
 fn check_prefix_reports_pypi_packages() {
     let dir = test_dir("install-check-pypi");
-    std::fs::write(
-        dir.join("env.yaml"),
-        "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - tqdm>=4.67.1\n",
-    )
-    .unwrap();
-    let mirror = worker_mirror();
-    assert_exit(
-        &envlock(
-            &dir,
-            &[
-                "solve",
-                "-f",
-                "env.yaml",
-                "-p",
-                "linux-64",
-                "--mirror",
-                &mirror,
-                "--cache-dir",
-                "cache",
-            ],
-        ),
-        0,
-    );
-    assert_exit(
-        &envlock(
-            &dir,
-            &[
-                "install",
-                "locks/env.lock",
-                "--prefix",
-                "env",
-                "--mirror",
-                &mirror,
-                "--cache-dir",
-                "cache",
-                "--copy",
-            ],
-        ),
-        0,
-    );
+    let env = "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - tqdm>=4.67.1\n";
+    solve_env(&dir, env, &["-p", "linux-64"]);
+    assert_exit(&install_lock(&dir, "locks/env.lock", "env", &[]), 0);
 
     let output = envlock(&dir, &["check", "--prefix", "env", "--format", "json"]);
     assert_exit(&output, 0);
@@ -751,71 +678,20 @@ fn shell_hook_prints_three_formats() {
 #[test]
 fn reinstall_removes_dropped_wheels() {
     let dir = test_dir("install-pip-sync");
-    let mirror = worker_mirror();
-    let solve_with = |pip: &str| {
-        std::fs::write(
-            dir.join("env.yaml"),
-            format!(
-                "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n{pip}"
-            ),
-        )
-        .unwrap();
-        assert_exit(
-            &envlock(
-                &dir,
-                &[
-                    "solve",
-                    "-f",
-                    "env.yaml",
-                    "-p",
-                    "linux-64",
-                    "--mirror",
-                    &mirror,
-                    "--cache-dir",
-                    "cache",
-                ],
-            ),
-            0,
-        );
+    let env = |pip: &str| {
+        format!("channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n{pip}")
     };
-    solve_with("    - tqdm>=4.67.1\n    - huey>=2.6.0\n");
-    assert_exit(
-        &envlock(
-            &dir,
-            &[
-                "install",
-                "locks/env.lock",
-                "--prefix",
-                "env",
-                "--mirror",
-                &mirror,
-                "--cache-dir",
-                "cache",
-                "--copy",
-            ],
-        ),
-        0,
+    solve_env(
+        &dir,
+        &env("    - tqdm>=4.67.1\n    - huey>=2.6.0\n"),
+        &["-p", "linux-64"],
     );
+    assert_exit(&install_lock(&dir, "locks/env.lock", "env", &[]), 0);
     let site = dir.join("env/lib/python3.11/site-packages");
     assert!(site.join("huey").is_dir());
 
-    solve_with("    - tqdm>=4.67.1\n");
-    let output = envlock(
-        &dir,
-        &[
-            "install",
-            "locks/env.lock",
-            "--prefix",
-            "env",
-            "--mirror",
-            &mirror,
-            "--cache-dir",
-            "cache",
-            "--copy",
-            "--format",
-            "json",
-        ],
-    );
+    solve_env(&dir, &env("    - tqdm>=4.67.1\n"), &["-p", "linux-64"]);
+    let output = install_lock(&dir, "locks/env.lock", "env", &["--format", "json"]);
     assert_exit(&output, 0);
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(
@@ -826,14 +702,12 @@ fn reinstall_removes_dropped_wheels() {
         !site.join("huey").exists(),
         "huey's files were left in site-packages"
     );
-    assert!(
-        !std::fs::read_dir(&site).unwrap().any(|e| e
-            .unwrap()
+    let huey_dist_info = std::fs::read_dir(&site).unwrap().any(|e| {
+        e.unwrap()
             .file_name()
             .to_string_lossy()
-            .starts_with("huey-")),
-        "huey's dist-info was left"
-    );
+            .starts_with("huey-")
+    });
+    assert!(!huey_dist_info, "huey's dist-info was left");
     assert!(site.join("tqdm").is_dir());
-    assert!(dir.join("env/lib/python3.11/site-packages").is_dir());
 }

@@ -228,7 +228,7 @@ const PIP_ENV: &str = "channels: [conda-forge]\nplatforms: [linux-64, linux-aarc
 /// Imports the locked wheels with Debian's python3.11 inside `root`.
 ///
 /// The stand-in channel's python package has no interpreter, so Debian's
-/// python3.11 (installed into the root by debootstrap) stands in for it,
+/// python3.11 (installed into the root by debootstrap) replaces it,
 /// pointed at the site-packages that envlock installed.
 fn assert_wheels_import(root: &Path) {
     let output = chroot_env_i(
@@ -274,7 +274,7 @@ fn native_root_pip_wheels_import() {
     );
     stage_root(&root, &dir);
     // The wheels come from PyPI over HTTPS. An image gets its CA bundle from
-    // Debian's ca-certificates; here the host's bundle stands in for it,
+    // Debian's ca-certificates; here the host's bundle replaces it,
     // because this machine may reach PyPI through a proxy with its own CA.
     let bundle = Path::new("/etc/ssl/certs/ca-certificates.crt");
     if bundle.is_file() {

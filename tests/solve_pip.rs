@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_exit, envlock, stderr, test_dir, worker_env_file, worker_mirror};
+use common::{assert_exit, envlock, solve_env, stderr, test_dir, worker_env_file, worker_mirror};
 use rattler_conda_types::Subdir;
 
 fn lock(dir: &Path, name: &str) -> envlock::lock::ReadLock {
@@ -227,25 +227,7 @@ fn sdist_only_requirement_fails_clearly() {
 #[test]
 fn pip_section_changes_the_content_hash() {
     let dir = test_dir("solve-pip-hash");
-    std::fs::write(dir.join("env.yaml"), "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - tqdm>=4.67\n").unwrap();
-    let mirror = worker_mirror();
-    assert_exit(
-        &envlock(
-            &dir,
-            &[
-                "solve",
-                "-f",
-                "env.yaml",
-                "-p",
-                "linux-64",
-                "--mirror",
-                &mirror,
-                "--cache-dir",
-                "cache",
-            ],
-        ),
-        0,
-    );
+    solve_env(&dir, "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - tqdm>=4.67\n", &["-p", "linux-64"]);
     assert_exit(
         &envlock(
             &dir,
@@ -265,26 +247,9 @@ fn pip_section_changes_the_content_hash() {
 #[test]
 fn requirements_file_change_invalidates_lock() {
     let dir = test_dir("solve-pip-requirements-file");
-    std::fs::write(dir.join("env.yaml"), "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - -r requirements.txt\n").unwrap();
     std::fs::write(dir.join("requirements.txt"), "tqdm>=4.67\n").unwrap();
+    solve_env(&dir, "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - -r requirements.txt\n", &["-p", "linux-64"]);
     let mirror = worker_mirror();
-    assert_exit(
-        &envlock(
-            &dir,
-            &[
-                "solve",
-                "-f",
-                "env.yaml",
-                "-p",
-                "linux-64",
-                "--mirror",
-                &mirror,
-                "--cache-dir",
-                "cache",
-            ],
-        ),
-        0,
-    );
     assert_exit(
         &envlock(
             &dir,

@@ -68,7 +68,7 @@ enum Mode {
     Check,
 }
 
-/// Which locked versions a new solve keeps.
+/// The policy for which locked versions a new solve keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UpdatePolicy {
     /// Keep every locked version the specs allow (the default).
@@ -132,7 +132,7 @@ impl UpdatePolicy {
     }
 }
 
-/// Where the lock and its explicit files go.
+/// The paths of the lock and its explicit files.
 #[derive(Debug, Clone)]
 pub struct LockPaths {
     /// The lock file.
@@ -236,7 +236,7 @@ struct PipPreferences<'a> {
     lock: Option<&'a ReadLock>,
 }
 
-/// Locks the pip section of every platform whose inputs say so.
+/// Locks the pip section of every platform whose pip mode is `Locked`.
 async fn lock_pip_sections(
     env: &EnvironmentFile,
     plan: &SolvePlan,

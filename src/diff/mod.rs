@@ -22,7 +22,7 @@ pub enum Ecosystem {
     Pypi,
 }
 
-/// How a package changed between two locks.
+/// The kind of change of a package between two locks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
@@ -57,7 +57,7 @@ pub struct PackageChange {
     pub name: String,
     /// Conda or PyPI.
     pub ecosystem: Ecosystem,
-    /// How it changed.
+    /// The kind of change.
     pub change: ChangeKind,
     /// The old version, when it existed.
     pub old: Option<PackageVersion>,

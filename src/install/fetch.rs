@@ -27,7 +27,7 @@ pub enum NetworkMode {
     Offline,
 }
 
-/// Where and how packages are fetched.
+/// The package fetcher: cache, client, mirrors and network mode.
 #[derive(Clone)]
 pub struct Fetcher {
     /// The package cache.

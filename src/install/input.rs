@@ -1,4 +1,4 @@
-//! What `install` reads: an envlock lock or an `@EXPLICIT` file.
+//! Reading the input of `install`: an envlock lock or an `@EXPLICIT` file.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,7 +37,7 @@ pub enum InstallSource {
         variables: BTreeMap<String, String>,
         /// The locked wheels of the pip section.
         pypi: Vec<rattler_lock::PypiPackageData>,
-        /// Whether the lock says its pip section was skipped.
+        /// Whether the lock records that its pip section was skipped.
         pip_not_locked: bool,
     },
     /// Entries of an explicit file; their records are read from the archives.

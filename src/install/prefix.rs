@@ -7,13 +7,13 @@ use rattler_conda_types::package::{FileMode, PackageFile, PathsJson};
 
 use super::InstallError;
 
-/// Where the packages are linked and where the prefix ends up.
+/// The directories of an install: where packages are linked and where the prefix ends up.
 #[derive(Debug, Clone)]
 pub struct PrefixLayout {
     /// The prefix the user asked for (`--prefix`).
     pub prefix: PathBuf,
     /// The directory packages are linked into: a staging sibling of a new
-    /// prefix, or the prefix itself when it already holds an environment.
+    /// prefix, or the prefix itself when it already contains an environment.
     pub work_dir: PathBuf,
     /// The path the environment will run from (`--target-prefix`, else the prefix).
     pub target_prefix: PathBuf,

@@ -192,3 +192,40 @@ pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, (u32, Vec<u8>)> {
     }
     out
 }
+
+/// Writes `env.yaml` into `dir` and solves it against the worker channel,
+/// with the cache in `dir/cache`; `extra` adds arguments such as `-p`.
+pub fn solve_env(dir: &Path, text: &str, extra: &[&str]) {
+    std::fs::write(dir.join("env.yaml"), text).expect("write env.yaml");
+    let mirror = worker_mirror();
+    let mut args = vec![
+        "solve",
+        "-f",
+        "env.yaml",
+        "--mirror",
+        &mirror,
+        "--cache-dir",
+        "cache",
+    ];
+    args.extend_from_slice(extra);
+    assert_exit(&envlock(dir, &args), 0);
+}
+
+/// Runs `envlock install LOCK --prefix PREFIX --copy` against the worker
+/// channel with the cache in `dir/cache`; `extra` adds arguments.
+pub fn install_lock(dir: &Path, lock: &str, prefix: &str, extra: &[&str]) -> Output {
+    let mirror = worker_mirror();
+    let mut args = vec![
+        "install",
+        lock,
+        "--prefix",
+        prefix,
+        "--mirror",
+        &mirror,
+        "--cache-dir",
+        "cache",
+        "--copy",
+    ];
+    args.extend_from_slice(extra);
+    envlock(dir, &args)
+}

@@ -1,7 +1,7 @@
 //! Compiled `nwchem` and `xtb` stand-ins: static ELF programs for x86_64
 //! (gcc) and aarch64 (gcc-aarch64-linux-gnu from Debian), so an install for
-//! the wrong platform cannot pass and an activated environment can be told
-//! from one that was never activated.
+//! the wrong platform cannot pass and an activated environment can be
+//! distinguished from one that was never activated.
 //!
 //! The C sources are in `programs/`; the default payloads of the channel
 //! are `sh` scripts, which [`ChannelSpec::with_compiled_programs`] replaces.
@@ -141,7 +141,7 @@ impl ChannelSpec {
     }
 }
 
-/// Whether `path` holds a compiled program (an ELF file).
+/// Whether `path` contains a compiled program (an ELF file).
 pub fn is_compiled(path: &Path) -> bool {
     std::fs::read(path).is_ok_and(|bytes| elf_machine(&bytes).is_some())
 }
