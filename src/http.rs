@@ -1,6 +1,6 @@
 //! The HTTP client shared by every network operation.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rattler_networking::AuthenticationMiddleware;
@@ -79,6 +79,39 @@ pub fn client() -> Result<ClientWithMiddleware, ClientError> {
         .with_arc(Arc::new(auth))
         .with(crate::http_retry::RetryMiddleware::default())
         .build())
+}
+
+/// An HTTP client that is built on first use.
+///
+/// Building a client loads the system's TLS certificates (a few
+/// milliseconds, a hundred files on Debian), which an install from a warm
+/// package cache never needs. The settings that can be wrong
+/// (`ENVLOCK_HTTP_TIMEOUT`) are still checked when this is created.
+#[derive(Clone, Default)]
+pub struct LazyClient {
+    built: Arc<Mutex<Option<ClientWithMiddleware>>>,
+}
+
+impl LazyClient {
+    /// Checks the client settings without building the client.
+    pub fn new() -> Result<Self, ClientError> {
+        read_timeout()?;
+        Ok(Self::default())
+    }
+
+    /// The client, built by the first call.
+    pub fn get(&self) -> Result<ClientWithMiddleware, ClientError> {
+        // A poisoned lock only means another task panicked while building;
+        // the slot is still usable.
+        let mut slot = self.built.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = slot.as_ref() {
+            return Ok(client.clone());
+        }
+        tracing::debug!("building the HTTP client");
+        let client = client()?;
+        *slot = Some(client.clone());
+        Ok(client)
+    }
 }
 
 /// Time allowed to open a connection.

@@ -15,4 +15,5 @@ pub mod printer;
 pub mod pypi;
 pub mod reporter;
 pub mod solve;
+pub mod timing;
 pub mod virtual_packages;

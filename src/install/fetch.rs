@@ -7,7 +7,6 @@ use futures::{StreamExt, TryStreamExt};
 use rattler_cache::package_cache::{CacheKey, PackageCache};
 use rattler_conda_types::package::PackageFile;
 use rattler_conda_types::{package::IndexJson, PackageRecord, RepoDataRecord};
-use reqwest_middleware::ClientWithMiddleware;
 use url::Url;
 
 use super::input::ExplicitEntry;
@@ -32,8 +31,9 @@ pub enum NetworkMode {
 pub struct Fetcher {
     /// The package cache.
     pub cache: PackageCache,
-    /// The HTTP client (with authentication).
-    pub client: ClientWithMiddleware,
+    /// The HTTP client (with authentication), built when the first
+    /// package has to be downloaded.
+    pub client: crate::http::LazyClient,
     /// Channel sources, for mapping canonical URLs to mirrors.
     pub channels: Vec<ChannelSource>,
     /// Online or offline.
@@ -49,6 +49,24 @@ impl Fetcher {
             .unwrap_or_else(|| url.clone())
     }
 
+    /// The extracted package of `key` when the cache has a valid copy.
+    async fn cached(&self, key: CacheKey, label: &str) -> Option<PathBuf> {
+        let label = label.to_string();
+        let metadata = self
+            .cache
+            .get_or_fetch(
+                key,
+                move |_| {
+                    let label = label.clone();
+                    async move { Err::<Option<rattler_digest::Sha256Hash>, _>(OfflineMiss(label)) }
+                },
+                None,
+            )
+            .await
+            .ok()?;
+        Some(metadata.path().to_path_buf())
+    }
+
     /// Makes sure `key` is in the cache, fetching from `url` when online.
     /// Returns the extracted package directory.
     async fn ensure(
@@ -59,23 +77,12 @@ impl Fetcher {
         label: String,
     ) -> Result<PathBuf, InstallError> {
         let fetch_url = self.fetch_url(url);
+        // The cache first, so a warm cache needs no HTTP client.
+        if let Some(directory) = self.cached(key.clone(), &label).await {
+            return Ok(directory);
+        }
         if self.network == NetworkMode::Offline {
-            let label_for_error = label.clone();
-            let metadata =
-                self.cache
-                    .get_or_fetch(
-                        key,
-                        move |_| {
-                            let label = label_for_error.clone();
-                            async move {
-                                Err::<Option<rattler_digest::Sha256Hash>, _>(OfflineMiss(label))
-                            }
-                        },
-                        None,
-                    )
-                    .await
-                    .map_err(|_| InstallError::NotCachedOffline { package: label })?;
-            return Ok(metadata.path().to_path_buf());
+            return Err(InstallError::NotCachedOffline { package: label });
         }
         tracing::debug!(package = %label, url = %redact_url(&fetch_url), "fetching");
         let result = if fetch_url.scheme() == "file" {
@@ -96,7 +103,7 @@ impl Fetcher {
                 .get_or_fetch_from_url_with_retry(
                     key,
                     fetch_url.clone(),
-                    self.client.clone().into(),
+                    self.client.get()?.into(),
                     rattler_networking::retry_policies::default_retry_policy(),
                     None,
                     None,

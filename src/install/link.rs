@@ -1,17 +1,20 @@
-//! The linking step of an install: conda packages through rattler's
-//! installer, then the locked wheels, then the activation files.
+//! The linking step of an install: conda packages (into a staged prefix
+//! by [`super::fresh`], into an existing one by rattler's installer), then
+//! the locked wheels, then the activation files.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use rattler::install::{Installer, LinkOptions};
 use rattler_cache::package_cache::PackageCache;
 use rattler_conda_types::{RepoDataRecord, Subdir};
-use reqwest_middleware::ClientWithMiddleware;
 
 use super::activation::{self, ActivationEnvironment};
+use super::fresh::{FreshLink, FreshPackage};
 use super::prefix::{self, PrefixLayout};
 use super::{InstallError, InstallOptions, LinkMode, NetworkMode, PostLinkMode};
 use crate::pypi::LockedWheel;
+use crate::timing::Phase;
 
 /// Everything the linking step needs.
 pub(super) struct LinkJob<'a> {
@@ -21,10 +24,12 @@ pub(super) struct LinkJob<'a> {
     pub platform: Subdir,
     /// The conda records, in install order.
     pub records: &'a [RepoDataRecord],
+    /// The extracted package of each record, in the package cache.
+    pub package_dirs: &'a [PathBuf],
     /// The package cache, which already contains every record.
     pub cache: &'a PackageCache,
-    /// The HTTP client.
-    pub client: ClientWithMiddleware,
+    /// The HTTP client, for rattler's installer.
+    pub client: crate::http::LazyClient,
     /// The install options.
     pub options: &'a InstallOptions,
     /// The environment file's `variables:`.
@@ -39,15 +44,23 @@ impl LinkJob<'_> {
     /// computed environment.
     pub async fn run(self) -> Result<(usize, ActivationEnvironment), InstallError> {
         let layout = self.layout;
+        let phase = Phase::start("link");
         let mut changed = self.link_conda().await?;
+        drop(phase);
+        let phase = Phase::start("scrub conda-meta");
         prefix::scrub_conda_meta(&layout.work_dir)?;
+        prefix::remove_empty_clobber_dirs(&layout.work_dir)?;
+        drop(phase);
+        let phase = Phase::start("pip");
         changed += install_pip(layout, self.records, self.wheels, self.options).await?;
+        drop(phase);
 
         let installed: Vec<String> = self
             .records
             .iter()
             .map(|r| r.package_record.name.as_normalized().to_string())
             .collect();
+        let phase = Phase::start("activation");
         let environment = activation::compute(
             &layout.work_dir,
             &layout.target_prefix,
@@ -57,15 +70,34 @@ impl LinkJob<'_> {
         )
         .await?;
         activation::write_files(&layout.work_dir, &environment)?;
+        drop(phase);
         Ok((changed, environment))
     }
 
-    /// Runs rattler's installer; returns the number of operations it applied.
+    /// Links the conda packages: a staged prefix with [`super::fresh`],
+    /// an existing one with rattler's installer. Returns the number of
+    /// packages linked or removed.
     async fn link_conda(&self) -> Result<usize, InstallError> {
         let layout = self.layout;
+        if layout.is_staged() {
+            let packages: Vec<FreshPackage<'_>> = self
+                .records
+                .iter()
+                .zip(self.package_dirs)
+                .map(|(record, directory)| FreshPackage { record, directory })
+                .collect();
+            let fresh = FreshLink {
+                work_dir: &layout.work_dir,
+                target_prefix: &layout.target_prefix,
+                platform: self.platform,
+                link: self.options.link,
+                post_link: self.options.post_link,
+            };
+            return fresh.run(&packages).await;
+        }
         let mut installer = Installer::new()
             .with_package_cache(self.cache.clone())
-            .with_download_client(self.client.clone())
+            .with_download_client(self.client.get()?)
             .with_target_platform(self.platform)
             .with_execute_link_scripts(self.options.post_link == PostLinkMode::Run);
         if layout.target_prefix != layout.work_dir {

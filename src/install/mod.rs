@@ -10,6 +10,7 @@
 pub mod activation;
 mod cache_lock;
 pub mod fetch;
+mod fresh;
 pub mod input;
 mod link;
 pub mod pip_sync;
@@ -26,6 +27,7 @@ use serde::Serialize;
 
 use crate::channels::{resolve_channels, Mirror};
 use crate::exit_code::{Classify, ExitClass};
+use crate::timing::Phase;
 
 pub use fetch::NetworkMode;
 pub use input::HashPolicy;
@@ -321,7 +323,9 @@ pub async fn install(
     input: &Path,
     options: &InstallOptions,
 ) -> Result<InstallReport, InstallError> {
+    let phase = Phase::start("read input");
     let (platform, source) = input::read_source(input, options.platform, options.hashes)?;
+    drop(phase);
     prefix::check_usable(&options.prefix)?;
     if options.post_link == PostLinkMode::Run {
         let host = input::host_platform()?;
@@ -333,7 +337,7 @@ pub async fn install(
         }
     }
 
-    let client = crate::http::client()?;
+    let client = crate::http::LazyClient::new()?;
     // One package cache per platform: conda-forge has archives with the same
     // file name in several subdirs (e.g. _openmp_mutex-4.5-2_gnu), which a
     // shared cache would keep evicting and re-fetching.
@@ -376,7 +380,9 @@ pub async fn install(
         input::InstallSource::Lock { records, .. } => records,
         input::InstallSource::Explicit { entries } => fetcher.fetch_explicit(&entries).await?,
     };
+    let phase = Phase::start("fetch");
     let package_dirs = fetcher.fetch_records(&records).await?;
+    drop(phase);
     tracing::info!(
         packages = records.len(),
         "every package is fetched and verified"
@@ -386,10 +392,12 @@ pub async fn install(
         .zip(&package_dirs)
         .map(|(record, directory)| (record.identifier.to_string(), directory.clone()))
         .collect();
+    let phase = Phase::start("validate");
     for (package, directory) in &labelled {
         validate::check_package(package, directory)?;
     }
     validate::check_links_across(&labelled)?;
+    drop(phase);
 
     let layout = prefix::PrefixLayout::new(&options.prefix, options.target_prefix.as_deref())?;
     prefix::check_placeholder_lengths(&layout.target_prefix, &package_dirs)?;
@@ -406,6 +414,7 @@ pub async fn install(
         layout: &layout,
         platform,
         records: &records,
+        package_dirs: &package_dirs,
         cache: &cache,
         client,
         options,
@@ -420,7 +429,9 @@ pub async fn install(
             return Err(error);
         }
     };
+    let phase = Phase::start("commit");
     layout.commit()?;
+    drop(phase);
 
     Ok(InstallReport {
         prefix: layout.prefix.display().to_string(),

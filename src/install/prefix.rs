@@ -164,12 +164,80 @@ pub fn check_placeholder_lengths(
     Ok(())
 }
 
+/// Whether only the owner may read `path`.
+fn is_private(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 == 0)
+}
+
+/// Removes the empty directories rattler leaves in `__clobbers__` (where it
+/// keeps the losing copies of a path that several packages ship). Which
+/// ones are left depends on the order packages were linked in, which runs
+/// in parallel, so without this two installs of one lock could differ.
+pub fn remove_empty_clobber_dirs(work_dir: &Path) -> Result<(), InstallError> {
+    let root = work_dir.join("__clobbers__");
+    if root.is_dir() {
+        remove_empty_below(&root)
+            .map_err(|source| InstallError::PrefixIo { path: root, source })?;
+    }
+    Ok(())
+}
+
+/// Removes `directory` and its subdirectories when they hold no files;
+/// returns whether `directory` was removed.
+fn remove_empty_below(directory: &Path) -> std::io::Result<bool> {
+    let mut empty = true;
+    for entry in std::fs::read_dir(directory)? {
+        let entry = entry?;
+        let is_dir = entry.file_type()?.is_dir();
+        if !is_dir || !remove_empty_below(&entry.path())? {
+            empty = false;
+        }
+    }
+    if empty {
+        std::fs::remove_dir(directory)?;
+    }
+    Ok(empty)
+}
+
 /// Keys of `conda-meta/*.json` that record host paths of the package cache.
 const HOST_SPECIFIC_KEYS: [&str; 3] =
     ["extracted_package_dir", "package_tarball_full_path", "link"];
 
-/// Removes host-specific keys from every `conda-meta/*.json`, so two
-/// installs of the same lock with different caches give identical files,
+/// Renders a `conda-meta` record in envlock's form: without the
+/// host-specific keys, files and paths sorted by path, pretty-printed.
+pub fn render_record(
+    record: &rattler_conda_types::PrefixRecord,
+) -> Result<String, serde_json::Error> {
+    render_value(serde_json::to_value(record)?)
+}
+
+/// Renders a parsed record as [`render_record`] does.
+fn render_value(mut value: serde_json::Value) -> Result<String, serde_json::Error> {
+    if let Some(object) = value.as_object_mut() {
+        for key in HOST_SPECIFIC_KEYS {
+            // Keeps the other keys in rattler's order.
+            object.shift_remove(key);
+        }
+        // rattler moves a clobbered path to the end of its lists, so the
+        // order would depend on the history of the prefix.
+        if let Some(serde_json::Value::Array(files)) = object.get_mut("files") {
+            files.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        }
+        let paths = object
+            .get_mut("paths_data")
+            .and_then(|data| data.get_mut("paths"))
+            .and_then(serde_json::Value::as_array_mut);
+        if let Some(paths) = paths {
+            paths.sort_by(|a, b| a["_path"].as_str().cmp(&b["_path"].as_str()));
+        }
+    }
+    serde_json::to_string_pretty(&value)
+}
+
+/// Rewrites every `conda-meta/*.json` that is not in [`render_record`]'s
+/// form, so two installs of the same lock with different caches give
+/// identical files,
 /// and removes the `CACHEDIR.TAG` that rattler puts into every prefix (it
 /// would make backup tools skip an image's environment).
 pub fn scrub_conda_meta(work_dir: &Path) -> Result<(), InstallError> {
@@ -189,19 +257,19 @@ pub fn scrub_conda_meta(work_dir: &Path) -> Result<(), InstallError> {
             continue;
         }
         let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) else {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
             continue;
         };
-        let Some(object) = value.as_object_mut() else {
+        let Ok(rendered) = render_value(value) else {
             continue;
         };
-        let before = object.len();
-        for key in HOST_SPECIFIC_KEYS {
-            object.remove(key);
-        }
-        if object.len() != before {
-            let rendered = serde_json::to_string_pretty(&value).unwrap_or(text);
-            std::fs::write(&path, rendered).map_err(|e| io(&path, e))?;
+        if rendered != text || is_private(&path) {
+            // A new file, so its mode follows the umask like the records
+            // envlock writes itself (rattler writes them readable by the
+            // owner only, which breaks tools run by another user in an image).
+            let temporary = path.with_extension("json.envlock-new");
+            std::fs::write(&temporary, rendered).map_err(|e| io(&temporary, e))?;
+            std::fs::rename(&temporary, &path).map_err(|e| io(&path, e))?;
         }
     }
     Ok(())
