@@ -108,6 +108,17 @@ pub async fn solve_platforms(
     requests: &[PlatformRequest],
     reporter: &dyn Reporter,
 ) -> Result<Vec<PlatformSolution>, SolveEnvError> {
+    if requests.len() > 1 {
+        let mut names = BTreeSet::new();
+        for request in requests {
+            names.extend(spec_names(&request.specs)?);
+        }
+        let platforms: Vec<Subdir> = requests.iter().map(|r| r.platform).collect();
+        let names: Vec<PackageName> = names.into_iter().collect();
+        reporter.on_step_start("fetching repodata for every platform");
+        repodata::prefetch(gateway, channels, &platforms, &names).await;
+        reporter.on_step_finish();
+    }
     let mut solutions = Vec::new();
     for request in requests {
         let names = spec_names(&request.specs)?;

@@ -83,6 +83,32 @@ pub async fn fetch_records(
     Ok(by_channel)
 }
 
+/// Loads the repodata of every platform (and noarch) into the gateway in
+/// one query, so the subdirs download and parse at the same time instead
+/// of one platform after the other; the per-platform queries that follow
+/// are then answered from the gateway's memory.
+///
+/// A failure is only logged: the per-platform query that needs the
+/// missing data fails again and reports it with its platform.
+pub async fn prefetch(
+    gateway: &Gateway,
+    channels: &[ChannelSource],
+    platforms: &[Subdir],
+    names: &[PackageName],
+) {
+    let specs: Vec<MatchSpec> = names.iter().cloned().map(MatchSpec::from).collect();
+    let fetch_channels: Vec<_> = channels.iter().map(ChannelSource::fetch_channel).collect();
+    let subdirs = platforms.iter().copied().chain([Subdir::NoArch]);
+    let result = gateway
+        .query(fetch_channels, subdirs, specs)
+        .recursive(true)
+        .execute()
+        .await;
+    if let Err(error) = result {
+        tracing::debug!(error = %redact_text(&error_chain(&error)), "fetching every platform at once failed; fetching one platform at a time");
+    }
+}
+
 /// Further gateway queries after one whose response body broke off.
 const BODY_RETRIES: u32 = 2;
 
