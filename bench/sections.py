@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ class Context:
     channel: str = ""
     plain_channel: str = ""
     server: object = None
+    reference: dict = None
 
     @property
     def env_file(self):
@@ -299,12 +301,34 @@ def solve_case(context, label, channel_url, warm, no_shards, over_http):
     notes = [row.note] if row.note else []
     if len(answers) == 2:
         notes.append("same records" if answers[0] == answers[1] else "RECORDS DIFFER")
+    if answers and context.reference is not None:
+        same = answers[0] == context.reference
+        notes.append("same as on the small stand-in" if same else "DIFFERS FROM THE SMALL STAND-IN")
     notes += bytes_note
     row.note = "; ".join(notes)
     return row
 
 
+def small_channel(context):
+    """Write the small stand-in channel (once) and return its path."""
+    small = os.path.join(context.work, "channel-small")
+    if not os.path.exists(os.path.join(small, "noarch", "repodata.json")):
+        shutil.rmtree(small, ignore_errors=True)
+        run_measured([os.path.join(context.bin_dir, "standin-channel"), "--out", small])
+    return small
+
+
+def small_channel_answer(context):
+    """The records envlock solves for the worker on the small stand-in."""
+    base = fresh_dir(os.path.join(context.work, "solve", "small-reference"))
+    lockfile = os.path.join(base, "worker.lock")
+    mirror = "file://" + small_channel(context) + "/"
+    run_measured(envlock_solve_argv(context, mirror, os.path.join(base, "cache"), lockfile))
+    return explicit_packages(lockfile)
+
+
 def run_solve(context):
+    context.reference = small_channel_answer(context)
     file_url = "file://" + context.channel + "/"
     http_url = context.server.url
     rows = [
@@ -362,9 +386,10 @@ def run_install(context):
     peer_row = Row("2 install", "hard links", peer_name="py-rattler 0.28.0 install")
     python = context.py_rattler
     peer_cache = os.path.join(base, "cache-peer")
+    peer_parts = {"read_seconds": [], "install_seconds": [], "import_seconds": []}
     if python:
         warmup = os.path.join(base, "peer-warmup")
-        run_peer(peer_install_argv(context, python, mirror, peer_cache, warmup), peer_row)
+        run_peer(peer_install_argv(context, python, mirror, lockfile, peer_cache, warmup), peer_row)
     else:
         peer_row.note = PY_RATTLER_MISSING
 
@@ -380,29 +405,47 @@ def run_install(context):
         link_row.peer.append(run_measured(["cp", "-al", template, prefix + "-cpl"]))
         peer_row.envlock.append(link_row.envlock[-1])
         if python:
-            argv = peer_install_argv(context, python, mirror, peer_cache, prefix + "-peer")
+            argv = peer_install_argv(context, python, mirror, lockfile, peer_cache, prefix + "-peer")
             sample, report = run_peer(argv, peer_row)
-            # The peer process also solves (over loopback HTTP with shards,
-            # warm cache) before installing; only the install is compared.
-            sample.seconds = report["install_seconds"]
             peer_row.peer.append(sample)
+            for key in ("read_seconds", "install_seconds"):
+                peer_parts[key].append(report[key])
+            started = run_measured([python, "-c", "import asyncio, json, rattler"])
+            peer_parts["import_seconds"].append(started.seconds)
         for suffix in ("-copy", "-cp", "-link", "-cpl", "-peer"):
             shutil.rmtree(prefix + suffix, ignore_errors=True)
 
     note = f"installed tree {tree_bytes / 2**20:.0f} MiB, warm package cache"
     for row in (copy_row, link_row):
         row.note = note
-    peer_row.note = "; ".join(
-        filter(None, [peer_row.note, note, "py-rattler time is its rattler.install call only"])
-    )
+    parts = ""
+    if python:
+        parts = (
+            "both whole processes that read the lock; of py-rattler's, starting Python and "
+            f"importing rattler took {statistics.median(peer_parts['import_seconds']):.3f} s, "
+            f"reading the lock {statistics.median(peer_parts['read_seconds']):.3f} s and its "
+            f"rattler.install call {statistics.median(peer_parts['install_seconds']):.3f} s (medians)"
+        )
+    peer_row.note = "; ".join(filter(None, [peer_row.note, note, parts]))
     return [copy_row, link_row, peer_row]
 
 
-def peer_install_argv(context, python, channel, cache, prefix):
-    argv = peer_solve_argv(
-        context, python, channel, cache, no_shards=False, command="install", extra=[HOST_PLATFORM]
-    )
-    return argv + ["--prefix", prefix]
+def peer_install_argv(context, python, channel, lockfile, cache, prefix):
+    return [
+        python,
+        context.peer_script(),
+        "install-lock",
+        "--lock",
+        lockfile,
+        "--channel",
+        channel,
+        "--cache-dir",
+        cache,
+        "--platform",
+        HOST_PLATFORM,
+        "--prefix",
+        prefix,
+    ]
 
 
 # --- 3. check -------------------------------------------------------------------
@@ -456,11 +499,7 @@ def run_check(context):
 
 def run_pip(context):
     base = fresh_dir(os.path.join(context.work, "pip"))
-    small = os.path.join(context.work, "channel-small")
-    if not os.path.exists(os.path.join(small, "noarch", "repodata.json")):
-        shutil.rmtree(small, ignore_errors=True)
-        run_measured([os.path.join(context.bin_dir, "standin-channel"), "--out", small])
-    mirror = "file://" + small + "/"
+    mirror = "file://" + small_channel(context) + "/"
     requirements = os.path.join(base, "requirements.in")
     with open(requirements, "w") as handle:
         handle.write("\n".join(pip_requirements(context.env_file)) + "\n")

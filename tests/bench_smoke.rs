@@ -98,6 +98,10 @@ fn smoke_run_writes_every_section() {
             !row.contains("RECORDS DIFFER"),
             "envlock and py-rattler disagree: {row}"
         );
+        assert!(
+            row.contains("same as on the small stand-in"),
+            "the large channel changes the worker's solution: {row}"
+        );
     }
 }
 

@@ -107,13 +107,14 @@ async fn write_large(cli: &Cli) -> ExitCode {
     let mut report = format!("wrote {} in {:.1?}\n", cli.out.display(), started.elapsed());
     for (subdir, summary) in &summaries {
         report.push_str(&format!(
-            "  {subdir:<14} {:>8} records {:>6} names  repodata.json {:>11} bytes  .zst {:>10} bytes  shard index {:>8} bytes  archives {:>10} bytes\n",
+            "  {subdir:<14} {:>8} records {:>6} names  repodata.json {:>11} bytes  .zst {:>10} bytes  shard index {:>8} bytes  archives {:>10} bytes  older worker builds {:>5}\n",
             summary.records,
             summary.names,
             summary.repodata_bytes,
             summary.repodata_zst_bytes,
             summary.shard_index_bytes,
-            summary.archive_bytes
+            summary.archive_bytes,
+            summary.history_records
         ));
     }
     let _ = std::io::stdout().write_all(report.as_bytes());

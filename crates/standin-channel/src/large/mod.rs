@@ -12,6 +12,7 @@
 //! writes.
 
 mod error;
+mod history;
 mod records;
 pub mod shape;
 mod shards;
@@ -111,6 +112,8 @@ pub struct LargeSubdirSummary {
     pub shard_index_bytes: u64,
     /// Total archive bytes of the worker closure in this subdirectory.
     pub archive_bytes: u64,
+    /// Older real builds of the worker's names (repodata only).
+    pub history_records: usize,
 }
 
 /// Writes the conda-forge-sized channel into `out_dir`, which must be
@@ -133,6 +136,14 @@ pub async fn write_large_channel(
         .await
         .map_err(LargeChannelError::Worker)?;
 
+    let mut newest = history::NewestBuilds::new();
+    for subdir in spec.targets.keys() {
+        let path = written.root.join(subdir).join("repodata.json");
+        let repodata = RepoData::from_path(&path)
+            .map_err(|source| LargeChannelError::ReadIndexedRepodata { path, source })?;
+        history::collect_newest(&repodata, &mut newest);
+    }
+
     let mut summaries = BTreeMap::new();
     for (index, (subdir, target)) in spec.targets.iter().enumerate() {
         let subdir_shapes = shapes.remove(subdir).unwrap_or_else(|| SubdirShapes {
@@ -140,40 +151,71 @@ pub async fn write_large_channel(
             max_size: BTreeMap::new(),
         });
         let seed = spec.seed.wrapping_add(index as u64);
-        let mut summary = add_filler(&written.root, subdir, subdir_shapes, *target, seed).await?;
+        let real = shape::real_repodata_path(&spec.realdata, subdir);
+        let filler = Filler {
+            shapes: subdir_shapes,
+            target: *target,
+            seed,
+            real,
+            newest: newest.clone(),
+        };
+        let mut summary = add_filler(&written.root, subdir, filler).await?;
         summary.archive_bytes = written.subdirs.get(subdir).map_or(0, |s| s.total_bytes);
         summaries.insert(subdir.clone(), summary);
     }
     Ok(summaries)
 }
 
-/// Adds filler records to the indexed `<root>/<subdir>/repodata.json` and
-/// rewrites its plain and sharded repodata.
+/// What [`add_filler`] adds to one subdirectory.
+struct Filler {
+    /// The shapes of the real records of the subdirectory.
+    shapes: SubdirShapes,
+    /// How many records and names the subdirectory should reach.
+    target: SubdirTarget,
+    /// The seed of the random generator.
+    seed: u64,
+    /// The real `repodata.json` the worker's older builds come from.
+    real: PathBuf,
+    /// The newest build of every worker name, over all subdirectories.
+    newest: history::NewestBuilds,
+}
+
+/// Adds older real builds of the worker's names and filler records to the
+/// indexed `<root>/<subdir>/repodata.json`, and rewrites its plain and
+/// sharded repodata.
 async fn add_filler(
     root: &Path,
     subdir: &str,
-    shapes: SubdirShapes,
-    target: SubdirTarget,
-    seed: u64,
+    filler: Filler,
 ) -> Result<LargeSubdirSummary, LargeChannelError> {
     let repodata_path = root.join(subdir).join("repodata.json");
     let owned_subdir = subdir.to_string();
     let path = repodata_path.clone();
-    let repodata = tokio::task::spawn_blocking(move || {
+    let (repodata, history_records) = tokio::task::spawn_blocking(move || {
         let mut repodata = RepoData::from_path(&path)
             .map_err(|source| LargeChannelError::ReadIndexedRepodata { path, source })?;
-        if !shapes.names.is_empty() {
-            for (key, record) in records::generate(&owned_subdir, &shapes, target, seed)? {
+        let real = RepoData::from_path(&filler.real).map_err(|source| {
+            LargeChannelError::ReadRealRepodata {
+                path: filler.real.clone(),
+                source,
+            }
+        })?;
+        let history_records = history::add_older_real_builds(&mut repodata, &real, &filler.newest);
+        if !filler.shapes.names.is_empty() {
+            let generated =
+                records::generate(&owned_subdir, &filler.shapes, filler.target, filler.seed)?;
+            for (key, record) in generated {
                 repodata.conda_packages.insert(key, record);
             }
         }
-        Ok::<_, LargeChannelError>(repodata)
+        Ok::<_, LargeChannelError>((repodata, history_records))
     })
     .await
     .map_err(LargeChannelError::Task)??;
 
     let mut summary = LargeSubdirSummary {
         records: repodata.packages.len() + repodata.conda_packages.len(),
+        history_records,
         ..LargeSubdirSummary::default()
     };
     let mut names: Vec<&str> = repodata
