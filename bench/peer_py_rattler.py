@@ -5,8 +5,6 @@ document on stdout.
 
     python peer_py_rattler.py solve --channel URL --cache-dir DIR \
         --platform linux-64 --spec python=3.11 ... [--no-shards]
-    python peer_py_rattler.py install --channel URL --cache-dir DIR \
-        --platform linux-64 --prefix DIR --spec python=3.11 ...
     python peer_py_rattler.py install-lock --lock FILE --channel URL \
         --cache-dir DIR --platform linux-64 --prefix DIR
 
@@ -71,7 +69,7 @@ def file_names(records):
 
 
 def install_lock(args):
-    """Install the records of one platform of a lock file; report the times."""
+    """Install the records of one platform of a lock file and print the times."""
     started = time.perf_counter()
     lock = rattler.LockFile.from_path(args.lock)
     environment = lock.default_environment()
@@ -96,13 +94,13 @@ def install_lock(args):
     json.dump(report, sys.stdout)
     sys.stdout.flush()
     # py-rattler 0.28.0 sometimes crashes while the interpreter shuts down
-    # (exit 134 or 139, after its work is done); leave without that step.
+    # (exit 134 or 139, after its work is done), so leave without that step.
     os._exit(0)
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["solve", "install", "install-lock"])
+    parser.add_argument("command", choices=["solve", "install-lock"])
     parser.add_argument("--channel", required=True)
     parser.add_argument("--cache-dir", required=True)
     parser.add_argument("--platform", action="append", required=True)
@@ -126,22 +124,6 @@ def main():
         "solve_seconds": solved - started,
         "packages": {platform: file_names(records) for platform, records in solutions.items()},
     }
-
-    if args.command == "install":
-        if args.prefix is None or len(args.platform) != 1:
-            sys.exit("install needs --prefix and exactly one --platform")
-        records = solutions[args.platform[0]]
-        started = time.perf_counter()
-        asyncio.run(
-            rattler.install(
-                records,
-                target_prefix=args.prefix,
-                cache_dir=f"{args.cache_dir}/pkgs",
-                show_progress=False,
-                execute_link_scripts=False,
-            )
-        )
-        report["install_seconds"] = time.perf_counter() - started
 
     json.dump(report, sys.stdout)
 

@@ -319,7 +319,7 @@ def small_channel(context):
 
 
 def small_channel_answer(context):
-    """The records envlock solves for the worker on the small stand-in."""
+    """Solve the worker on the small stand-in and return its records per platform."""
     base = fresh_dir(os.path.join(context.work, "solve", "small-reference"))
     lockfile = os.path.join(base, "worker.lock")
     mirror = "file://" + small_channel(context) + "/"

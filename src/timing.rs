@@ -1,5 +1,5 @@
 //! Phase timings at debug level, so a slow run can be broken down with
-//! `RUST_LOG=envlock=debug` instead of a profiler.
+//! `RUST_LOG=envlock::timing=debug` instead of a profiler.
 
 use std::time::Instant;
 

@@ -10,8 +10,8 @@ use std::path::Path;
 use common::{assert_exit, envlock, snapshot, test_dir, write_channel};
 use standin_channel::{ChannelSpec, FileSpec};
 
-/// Where both prefixes of a comparison say they run from, so files that
-/// contain the prefix path are comparable.
+/// The target prefix of every install, so files that contain the prefix
+/// path are comparable between prefixes.
 const TARGET: &str = "/opt/worker";
 
 /// Writes the worker channel, with `share/clash.txt` in both xtb and crest
@@ -78,7 +78,7 @@ fn install(dir: &Path, mirror: &str, name: &str, prefix: &str) {
     assert_exit(&installed, 0);
 }
 
-/// The paths whose contents or modes differ between two snapshots.
+/// Returns the paths whose contents or modes differ between two trees.
 fn differing(one: &Path, two: &Path) -> Vec<String> {
     let (one, two) = (snapshot(one), snapshot(two));
     one.keys()
@@ -143,7 +143,7 @@ fn repeated_installs_with_clobbered_paths_are_identical() {
 }
 
 #[test]
-fn records_have_no_cache_paths_and_follow_the_umask() {
+fn records_follow_umask_without_cache_paths() {
     let dir = test_dir("install-records-mode");
     let mirror = clobbering_channel(&dir);
     solve(&dir, &mirror, "small", &["python=3.11", "xtb"]);

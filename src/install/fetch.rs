@@ -49,7 +49,7 @@ impl Fetcher {
             .unwrap_or_else(|| url.clone())
     }
 
-    /// The extracted package of `key` when the cache has a valid copy.
+    /// Returns the extracted package of `key` when the cache has a valid copy.
     async fn cached(&self, key: CacheKey, label: &str) -> Option<PathBuf> {
         let label = label.to_string();
         let metadata = self

@@ -95,7 +95,7 @@ impl FreshLink<'_> {
         Ok(packages.len())
     }
 
-    /// The options shared by every package.
+    /// Builds the options shared by every package.
     fn link_options(
         &self,
         python_info: Option<rattler::install::PythonInfo>,
@@ -109,7 +109,7 @@ impl FreshLink<'_> {
             options.target_prefix = Some(self.target_prefix.to_path_buf());
         }
         if self.link == LinkMode::Copy {
-            // Symbolic links inside packages stay links; only file links are disabled.
+            // Symbolic links inside packages stay links. Only file links are disabled.
             options.allow_symbolic_links = Some(true);
             options.allow_hard_links = Some(false);
             options.allow_ref_links = Some(false);
@@ -142,7 +142,7 @@ impl FreshLink<'_> {
     }
 }
 
-/// Where the record of a package goes.
+/// Returns the path of the record of a package.
 fn record_path(work_dir: &Path, record: &PrefixRecord) -> PathBuf {
     work_dir.join("conda-meta").join(record.file_name())
 }

@@ -164,7 +164,7 @@ pub fn check_placeholder_lengths(
     Ok(())
 }
 
-/// Whether only the owner may read `path`.
+/// Checks whether only the owner may read `path`.
 fn is_private(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 == 0)
@@ -183,8 +183,8 @@ pub fn remove_empty_clobber_dirs(work_dir: &Path) -> Result<(), InstallError> {
     Ok(())
 }
 
-/// Removes `directory` and its subdirectories when they hold no files;
-/// returns whether `directory` was removed.
+/// Removes `directory` and its subdirectories when they contain no files,
+/// and returns whether `directory` was removed.
 fn remove_empty_below(directory: &Path) -> std::io::Result<bool> {
     let mut empty = true;
     for entry in std::fs::read_dir(directory)? {

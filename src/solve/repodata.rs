@@ -85,8 +85,8 @@ pub async fn fetch_records(
 
 /// Loads the repodata of every platform (and noarch) into the gateway in
 /// one query, so the subdirs download and parse at the same time instead
-/// of one platform after the other; the per-platform queries that follow
-/// are then answered from the gateway's memory.
+/// of one platform after the other. The gateway then serves the
+/// per-platform queries that follow from memory.
 ///
 /// A failure is only logged: the per-platform query that needs the
 /// missing data fails again and reports it with its platform.

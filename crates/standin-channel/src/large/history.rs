@@ -1,7 +1,7 @@
 //! Older builds of the worker's own packages, taken from real conda-forge
-//! records, so the solver sorts through a version history for those names
-//! as it does on conda-forge (where python, openssl or setuptools have
-//! hundreds of builds) instead of seeing one build each.
+//! records. With them the solver sorts through a version history for those
+//! names, as on conda-forge, where python, openssl or setuptools have
+//! hundreds of builds.
 
 use std::collections::BTreeMap;
 

@@ -166,7 +166,7 @@ pub async fn write_large_channel(
     Ok(summaries)
 }
 
-/// What [`add_filler`] adds to one subdirectory.
+/// The records [`add_filler`] adds to one subdirectory, and their sources.
 struct Filler {
     /// The shapes of the real records of the subdirectory.
     shapes: SubdirShapes,
