@@ -133,3 +133,40 @@ fn smoke_run_without_peers_names_them() {
         "cp -a peer missing in:\n{report}"
     );
 }
+
+#[test]
+fn compare_smoke_prints_before_and_after() {
+    if realdata().is_none() {
+        return;
+    }
+    // bench/run writes the tiny channel and builds the stand-in binaries.
+    run_smoke("bench-compare", &["--without-peers", "--only", "install"]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("envlock-tests/bench-compare/work");
+    let envlock = env!("CARGO_BIN_EXE_envlock");
+    let output = Command::new("python3")
+        .arg(root.join("bench/compare"))
+        .args([
+            "--smoke", "--runs", "1", "--before", envlock, "--after", envlock,
+        ])
+        .arg("--work")
+        .arg(&work)
+        .arg("--realdata")
+        .arg(realdata().unwrap())
+        .args(["install-link", "solve-shards-cold"])
+        .current_dir(root)
+        .output()
+        .expect("run python3 bench/compare");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "bench/compare --smoke failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    for case in ["install-link", "solve-shards-cold"] {
+        assert!(
+            stdout.contains(&format!("| before/after | {case} |")),
+            "no {case} row in:\n{stdout}"
+        );
+    }
+}
