@@ -115,6 +115,9 @@ pub async fn execute(args: Args, printer: Printer) -> CommandResult {
                 "  ran the post-link script of {}: {}",
                 script.package, script.script
             ));
+            for message in &script.messages {
+                printer.status(format!("    it wrote to .messages.txt: {message}"));
+            }
             continue;
         }
         printer.status(format!(

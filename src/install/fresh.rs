@@ -22,6 +22,7 @@ use rattler::install::{InstallDriver, InstallOptions as LinkPackageOptions, Tran
 use rattler_conda_types::prefix::Prefix;
 use rattler_conda_types::{PrefixRecord, RepoDataRecord, Subdir};
 
+use super::link::CondaLinked;
 use super::{InstallError, LinkMode, PostLinkMode};
 
 /// How many packages are linked at the same time.
@@ -50,9 +51,9 @@ pub struct FreshLink<'a> {
 }
 
 impl FreshLink<'_> {
-    /// Links every package, writes its `conda-meta` record and returns how
-    /// many packages were linked.
-    pub async fn run(&self, packages: &[FreshPackage<'_>]) -> Result<usize, InstallError> {
+    /// Links every package, writes its `conda-meta` record and runs the
+    /// post-link scripts when requested.
+    pub async fn run(&self, packages: &[FreshPackage<'_>]) -> Result<CondaLinked, InstallError> {
         let link_error = |message: String| InstallError::Link {
             prefix: self.work_dir.to_path_buf(),
             message,
@@ -89,10 +90,17 @@ impl FreshLink<'_> {
             .try_collect::<Vec<()>>()
             .await?;
 
-        driver
+        // NOTE: post-link scripts run with PREFIX set to the staging
+        // directory, not the final prefix or --target-prefix, because
+        // rattler's driver takes the prefix it links into. A script that
+        // writes PREFIX into a file records the wrong path.
+        let processed = driver
             .post_process(&transaction, &prefix, None)
             .map_err(|e| link_error(crate::solve::repodata::error_chain(&e)))?;
-        Ok(packages.len())
+        Ok(CondaLinked {
+            changed: packages.len(),
+            post_link_messages: super::post_link::check_outcome(processed.post_link_result)?,
+        })
     }
 
     /// Builds the options shared by every package.

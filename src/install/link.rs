@@ -38,14 +38,32 @@ pub(super) struct LinkJob<'a> {
     pub wheels: &'a [LockedWheel],
 }
 
+/// The result of a [`LinkJob`].
+pub(super) struct LinkOutcome {
+    /// How many packages were linked, removed or replaced.
+    pub changed: usize,
+    /// The computed activation environment.
+    pub environment: ActivationEnvironment,
+    /// The lines each post-link script that ran wrote to `.messages.txt`.
+    pub post_link_messages: BTreeMap<String, Vec<String>>,
+}
+
+/// The result of linking the conda packages.
+pub(super) struct CondaLinked {
+    /// How many packages were linked, removed or replaced.
+    pub changed: usize,
+    /// The lines each post-link script that ran wrote to `.messages.txt`.
+    pub post_link_messages: BTreeMap<String, Vec<String>>,
+}
+
 impl LinkJob<'_> {
     /// Links the conda packages, installs the wheels and writes the
-    /// activation files. Returns how many packages changed and the
-    /// computed environment.
-    pub async fn run(self) -> Result<(usize, ActivationEnvironment), InstallError> {
+    /// activation files.
+    pub async fn run(self) -> Result<LinkOutcome, InstallError> {
         let layout = self.layout;
         let phase = Phase::start("link");
-        let mut changed = self.link_conda().await?;
+        let linked = self.link_conda().await?;
+        let mut changed = linked.changed;
         drop(phase);
         let phase = Phase::start("scrub conda-meta");
         prefix::scrub_conda_meta(&layout.work_dir)?;
@@ -71,13 +89,17 @@ impl LinkJob<'_> {
         .await?;
         activation::write_files(&layout.work_dir, &environment)?;
         drop(phase);
-        Ok((changed, environment))
+        Ok(LinkOutcome {
+            changed,
+            environment,
+            post_link_messages: linked.post_link_messages,
+        })
     }
 
     /// Links the conda packages: a staged prefix with [`super::fresh`],
     /// an existing one with rattler's installer. Returns the number of
     /// packages linked or removed.
-    async fn link_conda(&self) -> Result<usize, InstallError> {
+    async fn link_conda(&self) -> Result<CondaLinked, InstallError> {
         let layout = self.layout;
         if layout.is_staged() {
             let packages: Vec<FreshPackage<'_>> = self
@@ -119,7 +141,10 @@ impl LinkJob<'_> {
                 prefix: layout.prefix.clone(),
                 message: crate::solve::repodata::error_chain(&e),
             })?;
-        Ok(result.transaction.operations.len())
+        Ok(CondaLinked {
+            changed: result.transaction.operations.len(),
+            post_link_messages: super::post_link::check_outcome(result.post_link_script_result)?,
+        })
     }
 }
 

@@ -205,6 +205,10 @@ pub enum InstallError {
     #[error("--run-post-link-scripts needs the target platform to be this machine's ({host}), but it is {platform}")]
     #[diagnostic(help("drop --run-post-link-scripts; the scripts would run with this machine's shell on the wrong architecture"))]
     ForeignPostLink { platform: Subdir, host: String },
+    /// A post-link script failed (`--run-post-link-scripts`).
+    #[error("the post-link script of {packages} failed: {message}")]
+    #[diagnostic(help("run the script by hand in the prefix to see its output, or install without --run-post-link-scripts"))]
+    PostLinkFailed { packages: String, message: String },
     /// `--target-prefix` is relative.
     #[error("the target prefix '{}' is not an absolute path", path.display())]
     #[diagnostic(help("pass an absolute path such as /opt/env"))]
@@ -309,6 +313,7 @@ impl Classify for InstallError {
             Client(error) => error.exit_class(),
             PrefixIo { .. }
             | Link { .. }
+            | PostLinkFailed { .. }
             | Activation { .. }
             | Integrity { .. }
             | Pip { .. }
@@ -401,7 +406,7 @@ pub async fn install(
 
     let layout = prefix::PrefixLayout::new(&options.prefix, options.target_prefix.as_deref())?;
     prefix::check_placeholder_lengths(&layout.target_prefix, &package_dirs)?;
-    let post_link_scripts: Vec<_> = records
+    let mut post_link_scripts: Vec<_> = records
         .iter()
         .zip(&package_dirs)
         .filter_map(|(record, dir)| {
@@ -422,13 +427,18 @@ pub async fn install(
         wheels: &wheels,
     };
     let outcome = job.run().await;
-    let (changed, environment) = match outcome {
+    let linked = match outcome {
         Ok(result) => result,
         Err(error) => {
             layout.abandon();
             return Err(error);
         }
     };
+    for script in &mut post_link_scripts {
+        if let Some(lines) = linked.post_link_messages.get(&script.package) {
+            script.messages = lines.clone();
+        }
+    }
     let phase = Phase::start("commit");
     layout.commit()?;
     drop(phase);
@@ -440,10 +450,10 @@ pub async fn install(
         packages: records.len(),
         pypi_packages: wheels.len(),
         pip_not_locked,
-        changed,
+        changed: linked.changed,
         post_link_scripts,
         post_link_scripts_ran: options.post_link == PostLinkMode::Run,
-        environment,
+        environment: linked.environment,
     })
 }
 

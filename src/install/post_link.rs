@@ -1,8 +1,12 @@
 //! Post-link scripts: found and reported by default, run only on request.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use rattler::install::link_script::{LinkScriptError, PrePostLinkResult};
 use serde::Serialize;
+
+use super::InstallError;
 
 /// A package that ships a post-link script.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -11,8 +15,9 @@ pub struct PostLinkScript {
     pub package: String,
     /// The script's path inside the prefix.
     pub script: String,
-    /// Lines the script appends to `$PREFIX/.messages.txt`, as far as they
-    /// can be read from plain `echo` or `printf` lines; empty when unknown.
+    /// Lines the script appends to `$PREFIX/.messages.txt`. After a run,
+    /// these are the lines it wrote. Otherwise they are read from its plain
+    /// `echo` and `printf` lines, and empty when none can be read.
     pub messages: Vec<String>,
 }
 
@@ -25,6 +30,41 @@ pub fn find(package: &str, package_dir: &Path) -> Option<PostLinkScript> {
         script: relative,
         messages: messages_of(&text),
     })
+}
+
+/// Checks rattler's result of running the post-link scripts and returns
+/// the messages each package's script wrote. rattler itself only logs a
+/// script that failed, so envlock turns that into an error.
+pub fn check_outcome(
+    outcome: Option<Result<PrePostLinkResult, LinkScriptError>>,
+) -> Result<BTreeMap<String, Vec<String>>, InstallError> {
+    let result = match outcome {
+        None => return Ok(BTreeMap::new()),
+        Some(result) => result.map_err(|e| InstallError::PostLinkFailed {
+            packages: String::new(),
+            message: crate::solve::repodata::error_chain(&e),
+        })?,
+    };
+    if !result.failed_packages.is_empty() {
+        let mut names: Vec<&str> = result
+            .failed_packages
+            .iter()
+            .map(|name| name.as_normalized())
+            .collect();
+        names.sort_unstable();
+        return Err(InstallError::PostLinkFailed {
+            packages: names.join(", "),
+            message: "the script exited with an error".to_string(),
+        });
+    }
+    Ok(result
+        .messages
+        .into_iter()
+        .map(|(name, text)| {
+            let lines = text.lines().map(str::to_string).collect();
+            (name.as_normalized().to_string(), lines)
+        })
+        .collect())
 }
 
 /// Extracts the text of `echo "..." >> "$PREFIX/.messages.txt"` lines.

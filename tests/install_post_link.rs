@@ -1,0 +1,133 @@
+//! `--run-post-link-scripts` on both link paths: a new prefix (linked by
+//! envlock) and an existing one (updated by rattler's installer). A script
+//! that fails must fail the install, since rattler itself only logs it.
+
+mod common;
+
+use std::path::Path;
+
+use common::{assert_exit, envlock, stderr, test_dir, write_channel};
+use standin_channel::{ChannelSpec, FileSpec};
+
+/// The post-link script xtb gets: it leaves a marker file and a message.
+const WORKING_SCRIPT: &str = "#!/bin/sh\necho ran > \"$PREFIX/share/xtb-post-link-ran\"\necho \"xtb post-link message\" >> \"$PREFIX/.messages.txt\"\n";
+
+/// A post-link script that fails.
+const FAILING_SCRIPT: &str = "#!/bin/sh\necho \"xtb post-link failing\" >&2\nexit 3\n";
+
+/// Writes the worker channel with `script` as xtb's post-link script into
+/// `dir/channel`, and returns the mirror argument for it.
+fn channel_with_script(dir: &Path, script: &str) -> String {
+    let spec = ChannelSpec::worker().map_package("xtb", |p| {
+        p.with_file(FileSpec::executable("bin/.xtb-post-link.sh", script))
+    });
+    let channel = dir.join("channel");
+    write_channel(&spec, &channel);
+    let url = url::Url::from_directory_path(&channel).unwrap();
+    format!("conda-forge={url}")
+}
+
+/// Solves `dependencies` for linux-64 into `dir/locks/NAME.lock`.
+fn solve(dir: &Path, mirror: &str, name: &str, dependencies: &str) {
+    let file = format!("{name}.yaml");
+    let text = format!("channels: [conda-forge]\ndependencies: [{dependencies}]\n");
+    std::fs::write(dir.join(&file), text).unwrap();
+    let solved = envlock(
+        dir,
+        &[
+            "solve",
+            "-f",
+            &file,
+            "-p",
+            "linux-64",
+            "--mirror",
+            mirror,
+            "--cache-dir",
+            "cache",
+        ],
+    );
+    assert_exit(&solved, 0);
+}
+
+/// Installs `dir/locks/NAME.lock` into `dir/env` with the post-link scripts run.
+fn install(dir: &Path, mirror: &str, name: &str) -> std::process::Output {
+    let lock = format!("locks/{name}.lock");
+    envlock(
+        dir,
+        &[
+            "install",
+            &lock,
+            "--prefix",
+            "env",
+            "--platform",
+            "linux-64",
+            "--mirror",
+            mirror,
+            "--cache-dir",
+            "cache",
+            "--run-post-link-scripts",
+        ],
+    )
+}
+
+#[test]
+fn script_runs_in_new_prefix() {
+    let dir = test_dir("post-link-new");
+    let mirror = channel_with_script(&dir, WORKING_SCRIPT);
+    solve(&dir, &mirror, "xtb", "python=3.11, xtb");
+
+    let installed = install(&dir, &mirror, "xtb");
+
+    assert_exit(&installed, 0);
+    assert!(
+        dir.join("env/share/xtb-post-link-ran").is_file(),
+        "the post-link script did not run"
+    );
+    assert!(
+        stderr(&installed).contains("xtb post-link message"),
+        "the script's message is not shown: {}",
+        stderr(&installed)
+    );
+}
+
+#[test]
+fn script_runs_in_updated_prefix() {
+    let dir = test_dir("post-link-update");
+    let mirror = channel_with_script(&dir, WORKING_SCRIPT);
+    solve(&dir, &mirror, "python", "python=3.11");
+    solve(&dir, &mirror, "xtb", "python=3.11, xtb");
+    assert_exit(&install(&dir, &mirror, "python"), 0);
+
+    let updated = install(&dir, &mirror, "xtb");
+
+    assert_exit(&updated, 0);
+    assert!(
+        dir.join("env/share/xtb-post-link-ran").is_file(),
+        "the post-link script did not run on update"
+    );
+    assert!(
+        stderr(&updated).contains("xtb post-link message"),
+        "the script's message is not shown: {}",
+        stderr(&updated)
+    );
+}
+
+#[test]
+fn failing_script_fails_install() {
+    let dir = test_dir("post-link-failing");
+    let mirror = channel_with_script(&dir, FAILING_SCRIPT);
+    solve(&dir, &mirror, "xtb", "python=3.11, xtb");
+
+    let failed = install(&dir, &mirror, "xtb");
+
+    assert_exit(&failed, 7);
+    let message = stderr(&failed);
+    assert!(
+        message.contains("post-link script of xtb failed"),
+        "the failing package is not named: {message}"
+    );
+    assert!(
+        !dir.join("env").exists(),
+        "a failed install left a prefix behind"
+    );
+}
