@@ -170,3 +170,48 @@ fn compare_smoke_prints_before_and_after() {
         );
     }
 }
+
+#[test]
+fn bench_scripts_reject_bad_arguments() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let envlock = env!("CARGO_BIN_EXE_envlock");
+    let cases: [(&str, Vec<&str>, &str); 4] = [
+        (
+            "bench/run",
+            vec!["--runs", "0"],
+            "--runs must be at least 1",
+        ),
+        (
+            "bench/run",
+            vec!["--envlock", "/nonexistent/envlock"],
+            "not an executable file",
+        ),
+        (
+            "bench/compare",
+            vec![
+                "--before",
+                "/nonexistent/envlock",
+                "--after",
+                envlock,
+                "install-link",
+            ],
+            "not an executable file",
+        ),
+        (
+            "bench/compare",
+            vec!["--before", envlock, "--after", envlock, "no-such-case"],
+            "invalid choice",
+        ),
+    ];
+    for (script, args, expected) in cases {
+        let output = Command::new("python3")
+            .arg(root.join(script))
+            .args(&args)
+            .current_dir(root)
+            .output()
+            .expect("run python3");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{script} {args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{script} {args:?}: {stderr}");
+    }
+}
