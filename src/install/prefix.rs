@@ -2,6 +2,7 @@
 //! and making `conda-meta` independent of the host.
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use rattler_conda_types::package::{FileMode, PackageFile, PathsJson};
 
@@ -257,10 +258,13 @@ pub fn scrub_conda_meta(work_dir: &Path) -> Result<(), InstallError> {
             continue;
         }
         let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+        // Parsed as a record, so the keys come out in one order whatever
+        // wrote the file (rattler, or an older envlock).
+        let Ok(record) = rattler_conda_types::PrefixRecord::from_str(&text) else {
+            tracing::warn!(path = %path.display(), "not a valid conda-meta record; left as it is");
             continue;
         };
-        let Ok(rendered) = render_value(value) else {
+        let Ok(rendered) = render_record(&record) else {
             continue;
         };
         if rendered != text || is_private(&path) {
@@ -273,4 +277,61 @@ pub fn scrub_conda_meta(work_dir: &Path) -> Result<(), InstallError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record as rattler writes it: cache keys present, `files` unsorted.
+    const RATTLER_RECORD: &str = r#"{
+  "build": "h0_1",
+  "build_number": 1,
+  "depends": [],
+  "name": "demo",
+  "version": "1.0",
+  "fn": "demo-1.0-h0_1.conda",
+  "url": "https://conda.anaconda.org/conda-forge/linux-64/demo-1.0-h0_1.conda",
+  "channel": "https://conda.anaconda.org/conda-forge/",
+  "extracted_package_dir": "/cache/pkgs/demo-1.0-h0_1",
+  "files": ["lib/b.so", "bin/a"],
+  "paths_data": {"paths_version": 1, "paths": [
+    {"_path": "lib/b.so", "path_type": "hardlink", "size_in_bytes": 1},
+    {"_path": "bin/a", "path_type": "hardlink", "size_in_bytes": 1}
+  ]},
+  "requested_specs": [],
+  "link": {"source": "/cache/pkgs/demo-1.0-h0_1", "type": 1}
+}"#;
+
+    fn scrubbed(text: &str) -> String {
+        let prefix = tempfile::tempdir().unwrap();
+        let meta = prefix.path().join("conda-meta");
+        std::fs::create_dir(&meta).unwrap();
+        let path = meta.join("demo-1.0-h0_1.json");
+        std::fs::write(&path, text).unwrap();
+        scrub_conda_meta(prefix.path()).unwrap();
+        std::fs::read_to_string(&path).unwrap()
+    }
+
+    #[test]
+    fn scrub_drops_cache_keys_and_sorts_paths() {
+        let text = scrubbed(RATTLER_RECORD);
+
+        assert!(!text.contains("/cache/"), "{text}");
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["files"], serde_json::json!(["bin/a", "lib/b.so"]));
+        assert_eq!(value["paths_data"]["paths"][0]["_path"], "bin/a");
+    }
+
+    #[test]
+    fn scrub_output_ignores_key_order_of_input() {
+        let value: serde_json::Value = serde_json::from_str(RATTLER_RECORD).unwrap();
+        let mut reversed = serde_json::Map::new();
+        for (key, item) in value.as_object().unwrap().iter().rev() {
+            reversed.insert(key.clone(), item.clone());
+        }
+        let reordered = serde_json::to_string_pretty(&reversed).unwrap();
+
+        assert_eq!(scrubbed(&reordered), scrubbed(RATTLER_RECORD));
+    }
 }
