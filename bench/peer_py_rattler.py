@@ -48,7 +48,7 @@ def virtual_packages(platform):
 
 
 async def solve_platforms(args):
-    """Solve the specs for every platform in turn with one gateway, as envlock does."""
+    """Solve the specs for every platform in turn with one gateway."""
     config = SourceConfig(sharded_enabled=not args.no_shards)
     gateway = Gateway(cache_dir=args.cache_dir, default_config=config)
     solutions = {}

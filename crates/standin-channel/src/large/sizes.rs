@@ -6,8 +6,11 @@ use crate::spec::FileSpec;
 
 use super::shape::SubdirShapes;
 
-/// Path of the incompressible file that gives a worker package its real size.
-pub const SIZE_FILLER_PATH: &str = "share/standin-size-filler.bin";
+/// Directory of the incompressible files that give worker packages their
+/// real sizes: one file per package, `<name>.bin`, so no two packages ship
+/// the same path and an install has nothing to clobber (as with the real
+/// packages).
+pub const SIZE_FILLER_DIR: &str = "share/standin-size-filler";
 
 /// Packages smaller than this in the real records keep their stand-in
 /// payload, because their size does not change install times much.
@@ -50,9 +53,10 @@ pub fn with_real_sizes(
                     acc.wrapping_mul(31).wrapping_add(u64::from(b))
                 });
             let bytes = (real_size / scale.max(1)) as usize;
+            let path = format!("{SIZE_FILLER_DIR}/{}.bin", package.name);
             package
                 .clone()
-                .with_file(FileSpec::new(SIZE_FILLER_PATH, filler_bytes(bytes, seed)))
+                .with_file(FileSpec::new(path, filler_bytes(bytes, seed)))
         } else {
             package.clone()
         };
