@@ -347,6 +347,7 @@ def small_channel_answer(context):
     lockfile = os.path.join(base, "worker.lock")
     mirror = "file://" + small_channel(context) + "/"
     run_measured(envlock_solve_argv(context, mirror, os.path.join(base, "cache"), lockfile))
+    expect_written(lockfile)
     return explicit_packages(lockfile)
 
 

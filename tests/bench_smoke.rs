@@ -169,6 +169,31 @@ fn compare_smoke_prints_before_and_after() {
             "no {case} row in:\n{stdout}"
         );
     }
+
+    // A binary that exits 0 without installing is reported, not timed.
+    let not_envlock = Command::new("python3")
+        .arg(root.join("bench/compare"))
+        .args([
+            "--smoke",
+            "--runs",
+            "1",
+            "--before",
+            "/bin/true",
+            "--after",
+            envlock,
+        ])
+        .arg("--work")
+        .arg(&work)
+        .arg("--realdata")
+        .arg(realdata().unwrap())
+        .arg("install-link")
+        .current_dir(root)
+        .output()
+        .expect("run python3 bench/compare");
+    let stderr = String::from_utf8_lossy(&not_envlock.stderr);
+    assert_eq!(not_envlock.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("did not write"), "{stderr}");
+    assert!(!stderr.contains("Traceback"), "{stderr}");
 }
 
 #[test]

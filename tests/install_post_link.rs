@@ -51,23 +51,26 @@ fn solve(dir: &Path, mirror: &str, name: &str, dependencies: &str) {
 
 /// Installs `dir/locks/NAME.lock` into `dir/env` with the post-link scripts run.
 fn install(dir: &Path, mirror: &str, name: &str) -> std::process::Output {
+    install_with(dir, mirror, name, &["--run-post-link-scripts"])
+}
+
+/// Installs `dir/locks/NAME.lock` into `dir/env` with `extra` arguments.
+fn install_with(dir: &Path, mirror: &str, name: &str, extra: &[&str]) -> std::process::Output {
     let lock = format!("locks/{name}.lock");
-    envlock(
-        dir,
-        &[
-            "install",
-            &lock,
-            "--prefix",
-            "env",
-            "--platform",
-            "linux-64",
-            "--mirror",
-            mirror,
-            "--cache-dir",
-            "cache",
-            "--run-post-link-scripts",
-        ],
-    )
+    let mut args = vec![
+        "install",
+        &lock,
+        "--prefix",
+        "env",
+        "--platform",
+        "linux-64",
+        "--mirror",
+        mirror,
+        "--cache-dir",
+        "cache",
+    ];
+    args.extend_from_slice(extra);
+    envlock(dir, &args)
 }
 
 #[test]
@@ -129,5 +132,54 @@ fn failing_script_fails_install() {
     assert!(
         !dir.join("env").exists(),
         "a failed install left a prefix behind"
+    );
+}
+
+#[test]
+fn script_of_installed_package_is_not_rerun() {
+    let dir = test_dir("post-link-up-to-date");
+    let mirror = channel_with_script(&dir, WORKING_SCRIPT);
+    solve(&dir, &mirror, "xtb", "python=3.11, xtb");
+    assert_exit(&install_with(&dir, &mirror, "xtb", &[]), 0);
+
+    let again = install_with(
+        &dir,
+        &mirror,
+        "xtb",
+        &["--run-post-link-scripts", "--format", "json"],
+    );
+
+    assert_exit(&again, 0);
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(report["post_link_scripts_ran"], false, "{report}");
+    assert_eq!(report["post_link_scripts_requested"], true, "{report}");
+    assert!(
+        !dir.join("env/share/xtb-post-link-ran").exists(),
+        "the script ran for a package that was already installed"
+    );
+    assert!(
+        stderr(&again).contains("not run: the package was already installed"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn failing_script_on_update_fails_again() {
+    let dir = test_dir("post-link-failing-update");
+    let mirror = channel_with_script(&dir, FAILING_SCRIPT);
+    solve(&dir, &mirror, "python", "python=3.11");
+    solve(&dir, &mirror, "xtb", "python=3.11, xtb");
+    assert_exit(&install(&dir, &mirror, "python"), 0);
+
+    let first = install(&dir, &mirror, "xtb");
+    let second = install(&dir, &mirror, "xtb");
+
+    assert_exit(&first, 7);
+    assert_exit(&second, 7);
+    assert!(
+        stderr(&second).contains("post-link script of xtb failed"),
+        "{}",
+        stderr(&second)
     );
 }

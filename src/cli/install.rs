@@ -110,7 +110,7 @@ pub async fn execute(args: Args, printer: Printer) -> CommandResult {
             .warn("the lock was solved with --ignore-pip: its pip requirements are not installed");
     }
     for script in &report.post_link_scripts {
-        if report.post_link_scripts_ran {
+        if script.ran {
             printer.status(format!(
                 "  ran the post-link script of {}: {}",
                 script.package, script.script
@@ -118,6 +118,13 @@ pub async fn execute(args: Args, printer: Printer) -> CommandResult {
             for message in &script.messages {
                 printer.status(format!("    it wrote to .messages.txt: {message}"));
             }
+            continue;
+        }
+        if report.post_link_scripts_requested {
+            printer.status(format!(
+                "  post-link script of {} not run: the package was already installed: {}",
+                script.package, script.script
+            ));
             continue;
         }
         printer.status(format!(

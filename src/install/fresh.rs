@@ -100,6 +100,10 @@ impl FreshLink<'_> {
         Ok(CondaLinked {
             changed: packages.len(),
             post_link_messages: super::post_link::check_outcome(processed.post_link_result)?,
+            linked: packages
+                .iter()
+                .map(|p| p.record.package_record.name.as_normalized().to_string())
+                .collect(),
         })
     }
 

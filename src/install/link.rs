@@ -2,7 +2,7 @@
 //! by [`super::fresh`], into an existing one by rattler's installer), then
 //! the locked wheels, then the activation files.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use rattler::install::{Installer, LinkOptions};
@@ -46,6 +46,8 @@ pub(super) struct LinkOutcome {
     pub environment: ActivationEnvironment,
     /// The lines each post-link script that ran wrote to `.messages.txt`.
     pub post_link_messages: BTreeMap<String, Vec<String>>,
+    /// The names of the conda packages linked in this install.
+    pub linked: BTreeSet<String>,
 }
 
 /// The result of linking the conda packages.
@@ -54,6 +56,8 @@ pub(super) struct CondaLinked {
     pub changed: usize,
     /// The lines each post-link script that ran wrote to `.messages.txt`.
     pub post_link_messages: BTreeMap<String, Vec<String>>,
+    /// The names of the packages linked in this install.
+    pub linked: BTreeSet<String>,
 }
 
 impl LinkJob<'_> {
@@ -93,6 +97,7 @@ impl LinkJob<'_> {
             changed,
             environment,
             post_link_messages: linked.post_link_messages,
+            linked: linked.linked,
         })
     }
 
@@ -141,9 +146,22 @@ impl LinkJob<'_> {
                 prefix: layout.prefix.clone(),
                 message: crate::solve::repodata::error_chain(&e),
             })?;
+        let failed = super::post_link::failed_packages(&result.post_link_script_result);
+        if !failed.is_empty() {
+            // Unregistered, these packages are linked again by the next
+            // install, which runs their scripts again instead of reporting
+            // the prefix as up to date.
+            prefix::forget_packages(&layout.work_dir, &failed)?;
+        }
+        let linked = result
+            .transaction
+            .installed_packages()
+            .map(|record| record.package_record.name.as_normalized().to_string())
+            .collect();
         Ok(CondaLinked {
             changed: result.transaction.operations.len(),
             post_link_messages: super::post_link::check_outcome(result.post_link_script_result)?,
+            linked,
         })
     }
 }

@@ -153,8 +153,10 @@ pub struct InstallReport {
     pub changed: usize,
     /// Packages with post-link scripts, and whether they ran.
     pub post_link_scripts: Vec<post_link::PostLinkScript>,
-    /// Whether post-link scripts were run.
+    /// Whether any post-link script ran in this install.
     pub post_link_scripts_ran: bool,
+    /// Whether post-link scripts were requested (`--run-post-link-scripts`).
+    pub post_link_scripts_requested: bool,
     /// The computed runtime environment.
     pub environment: activation::ActivationEnvironment,
 }
@@ -207,7 +209,7 @@ pub enum InstallError {
     ForeignPostLink { platform: Subdir, host: String },
     /// A post-link script failed (`--run-post-link-scripts`).
     #[error("the post-link script of {packages} failed: {message}")]
-    #[diagnostic(help("run the script by hand in the prefix to see its output, or install without --run-post-link-scripts"))]
+    #[diagnostic(help("the script's exit status is in the warning above; fix the package, or install without --run-post-link-scripts. In an existing prefix the package stays unregistered, so the next install runs its script again"))]
     PostLinkFailed { packages: String, message: String },
     /// `--target-prefix` is relative.
     #[error("the target prefix '{}' is not an absolute path", path.display())]
@@ -434,11 +436,18 @@ pub async fn install(
             return Err(error);
         }
     };
+    let requested = options.post_link == PostLinkMode::Run;
     for script in &mut post_link_scripts {
-        if let Some(lines) = linked.post_link_messages.get(&script.package) {
-            script.messages = lines.clone();
+        script.ran = requested && linked.linked.contains(&script.package);
+        if script.ran {
+            script.messages = linked
+                .post_link_messages
+                .get(&script.package)
+                .cloned()
+                .unwrap_or_default();
         }
     }
+    let post_link_scripts_ran = post_link_scripts.iter().any(|s| s.ran);
     let phase = Phase::start("commit");
     layout.commit()?;
     drop(phase);
@@ -452,7 +461,8 @@ pub async fn install(
         pip_not_locked,
         changed: linked.changed,
         post_link_scripts,
-        post_link_scripts_ran: options.post_link == PostLinkMode::Run,
+        post_link_scripts_ran,
+        post_link_scripts_requested: requested,
         environment: linked.environment,
     })
 }

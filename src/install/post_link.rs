@@ -19,6 +19,9 @@ pub struct PostLinkScript {
     /// these are the lines it wrote. Otherwise they are read from its plain
     /// `echo` and `printf` lines, and empty when none can be read.
     pub messages: Vec<String>,
+    /// Whether the script ran in this install: it was requested and the
+    /// package was linked now (an installed package's script does not run again).
+    pub ran: bool,
 }
 
 /// Finds the post-link script of a package extracted at `package_dir`.
@@ -29,6 +32,7 @@ pub fn find(package: &str, package_dir: &Path) -> Option<PostLinkScript> {
         package: package.to_string(),
         script: relative,
         messages: messages_of(&text),
+        ran: false,
     })
 }
 
@@ -65,6 +69,20 @@ pub fn check_outcome(
             (name.as_normalized().to_string(), lines)
         })
         .collect())
+}
+
+/// Returns the packages whose post-link script failed.
+pub fn failed_packages(
+    outcome: &Option<Result<PrePostLinkResult, LinkScriptError>>,
+) -> Vec<String> {
+    match outcome {
+        Some(Ok(result)) => result
+            .failed_packages
+            .iter()
+            .map(|name| name.as_normalized().to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Extracts the text of `echo "..." >> "$PREFIX/.messages.txt"` lines.

@@ -165,6 +165,31 @@ pub fn check_placeholder_lengths(
     Ok(())
 }
 
+/// Removes the `conda-meta` records of the packages named in `names`, so
+/// the prefix no longer counts them as installed.
+pub fn forget_packages(work_dir: &Path, names: &[String]) -> Result<(), InstallError> {
+    let directory = work_dir.join("conda-meta");
+    let io = |path: &Path, source| InstallError::PrefixIo {
+        path: path.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(&directory).map_err(|e| io(&directory, e))? {
+        let path = entry.map_err(|e| io(&directory, e))?.path();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(record) = rattler_conda_types::PrefixRecord::from_str(&text) else {
+            continue;
+        };
+        let name = record.repodata_record.package_record.name.as_normalized();
+        if names.iter().any(|n| n == name) {
+            tracing::warn!(package = name, path = %path.display(), "removing the record of a package whose post-link script failed");
+            std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// Checks whether only the owner may read `path`.
 fn is_private(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
