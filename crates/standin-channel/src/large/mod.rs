@@ -30,7 +30,7 @@ use rattler_index::{PreconditionChecks, RepodataMetadataCollection};
 pub use error::LargeChannelError;
 pub use records::SubdirTarget;
 pub use shape::{NameShape, SubdirShapes};
-pub use sizes::{NWCHEM_ESTIMATED_BYTES, SIZE_FILLER_DIR};
+pub use sizes::{ESTIMATED_KIB, NWCHEM_ESTIMATED_BYTES, SIZE_FILLER_DIR};
 
 use crate::channel::ChannelSpec;
 use crate::tables::{LINUX_64, LINUX_AARCH64, NOARCH};
