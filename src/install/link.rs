@@ -102,8 +102,7 @@ impl LinkJob<'_> {
     }
 
     /// Links the conda packages: a staged prefix with [`super::fresh`],
-    /// an existing one with rattler's installer. Returns the number of
-    /// packages linked or removed.
+    /// an existing one with rattler's installer.
     async fn link_conda(&self) -> Result<CondaLinked, InstallError> {
         let layout = self.layout;
         if layout.is_staged() {
