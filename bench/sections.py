@@ -245,7 +245,7 @@ def remove_lock(lockfile):
 def expect_written(path):
     """Raise when a measured command exited 0 without writing `path`."""
     if not os.path.exists(path):
-        raise RuntimeError(f"the measured command exited 0 but did not write {path}; is it envlock?")
+        raise RuntimeError(f"the measured command exited 0 but did not write {path}. Check that it is an envlock binary.")
 
 
 def envlock_solve_argv(context, mirror, cache, lockfile):

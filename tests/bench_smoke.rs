@@ -134,6 +134,25 @@ fn smoke_run_without_peers_names_them() {
     );
 }
 
+/// Runs `bench/compare --smoke --runs 1` on the channel in `work` with
+/// the given builds and cases.
+fn run_compare(work: &Path, before: &str, after: &str, cases: &[&str]) -> std::process::Output {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    Command::new("python3")
+        .arg(root.join("bench/compare"))
+        .args([
+            "--smoke", "--runs", "1", "--before", before, "--after", after,
+        ])
+        .arg("--work")
+        .arg(work)
+        .arg("--realdata")
+        .arg(realdata().expect("checked by the caller"))
+        .args(cases)
+        .current_dir(root)
+        .output()
+        .expect("run python3 bench/compare")
+}
+
 #[test]
 fn compare_smoke_prints_before_and_after() {
     if realdata().is_none() {
@@ -141,22 +160,16 @@ fn compare_smoke_prints_before_and_after() {
     }
     // bench/run writes the tiny channel and builds the stand-in binaries.
     run_smoke("bench-compare", &["--without-peers", "--only", "install"]);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("envlock-tests/bench-compare/work");
     let envlock = env!("CARGO_BIN_EXE_envlock");
-    let output = Command::new("python3")
-        .arg(root.join("bench/compare"))
-        .args([
-            "--smoke", "--runs", "1", "--before", envlock, "--after", envlock,
-        ])
-        .arg("--work")
-        .arg(&work)
-        .arg("--realdata")
-        .arg(realdata().unwrap())
-        .args(["install-link", "solve-shards-cold"])
-        .current_dir(root)
-        .output()
-        .expect("run python3 bench/compare");
+
+    let output = run_compare(
+        &work,
+        envlock,
+        envlock,
+        &["install-link", "solve-shards-cold"],
+    );
+
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -171,25 +184,7 @@ fn compare_smoke_prints_before_and_after() {
     }
 
     // A binary that exits 0 without installing is reported, not timed.
-    let not_envlock = Command::new("python3")
-        .arg(root.join("bench/compare"))
-        .args([
-            "--smoke",
-            "--runs",
-            "1",
-            "--before",
-            "/bin/true",
-            "--after",
-            envlock,
-        ])
-        .arg("--work")
-        .arg(&work)
-        .arg("--realdata")
-        .arg(realdata().unwrap())
-        .arg("install-link")
-        .current_dir(root)
-        .output()
-        .expect("run python3 bench/compare");
+    let not_envlock = run_compare(&work, "/bin/true", envlock, &["install-link"]);
     let stderr = String::from_utf8_lossy(&not_envlock.stderr);
     assert_eq!(not_envlock.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("did not write"), "{stderr}");

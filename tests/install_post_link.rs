@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_exit, envlock, stderr, test_dir, write_channel};
+use common::{assert_exit, envlock, solve_linux_64, stderr, test_dir, write_mirror};
 use standin_channel::{ChannelSpec, FileSpec};
 
 /// The post-link script xtb gets: it leaves a marker file and a message.
@@ -21,32 +21,7 @@ fn channel_with_script(dir: &Path, script: &str) -> String {
     let spec = ChannelSpec::worker().map_package("xtb", |p| {
         p.with_file(FileSpec::executable("bin/.xtb-post-link.sh", script))
     });
-    let channel = dir.join("channel");
-    write_channel(&spec, &channel);
-    let url = url::Url::from_directory_path(&channel).unwrap();
-    format!("conda-forge={url}")
-}
-
-/// Solves `dependencies` for linux-64 into `dir/locks/NAME.lock`.
-fn solve(dir: &Path, mirror: &str, name: &str, dependencies: &str) {
-    let file = format!("{name}.yaml");
-    let text = format!("channels: [conda-forge]\ndependencies: [{dependencies}]\n");
-    std::fs::write(dir.join(&file), text).unwrap();
-    let solved = envlock(
-        dir,
-        &[
-            "solve",
-            "-f",
-            &file,
-            "-p",
-            "linux-64",
-            "--mirror",
-            mirror,
-            "--cache-dir",
-            "cache",
-        ],
-    );
-    assert_exit(&solved, 0);
+    write_mirror(&spec, dir)
 }
 
 /// Installs `dir/locks/NAME.lock` into `dir/env` with the post-link scripts run.
@@ -77,7 +52,7 @@ fn install_with(dir: &Path, mirror: &str, name: &str, extra: &[&str]) -> std::pr
 fn script_runs_in_new_prefix() {
     let dir = test_dir("post-link-new");
     let mirror = channel_with_script(&dir, WORKING_SCRIPT);
-    solve(&dir, &mirror, "xtb", "python=3.11, xtb");
+    solve_linux_64(&dir, &mirror, "xtb", &["python=3.11", "xtb"]);
 
     let installed = install(&dir, &mirror, "xtb");
 
@@ -97,8 +72,8 @@ fn script_runs_in_new_prefix() {
 fn script_runs_in_updated_prefix() {
     let dir = test_dir("post-link-update");
     let mirror = channel_with_script(&dir, WORKING_SCRIPT);
-    solve(&dir, &mirror, "python", "python=3.11");
-    solve(&dir, &mirror, "xtb", "python=3.11, xtb");
+    solve_linux_64(&dir, &mirror, "python", &["python=3.11"]);
+    solve_linux_64(&dir, &mirror, "xtb", &["python=3.11", "xtb"]);
     assert_exit(&install(&dir, &mirror, "python"), 0);
 
     let updated = install(&dir, &mirror, "xtb");
@@ -119,7 +94,7 @@ fn script_runs_in_updated_prefix() {
 fn failing_script_fails_install() {
     let dir = test_dir("post-link-failing");
     let mirror = channel_with_script(&dir, FAILING_SCRIPT);
-    solve(&dir, &mirror, "xtb", "python=3.11, xtb");
+    solve_linux_64(&dir, &mirror, "xtb", &["python=3.11", "xtb"]);
 
     let failed = install(&dir, &mirror, "xtb");
 
@@ -139,7 +114,7 @@ fn failing_script_fails_install() {
 fn script_of_installed_package_is_not_rerun() {
     let dir = test_dir("post-link-up-to-date");
     let mirror = channel_with_script(&dir, WORKING_SCRIPT);
-    solve(&dir, &mirror, "xtb", "python=3.11, xtb");
+    solve_linux_64(&dir, &mirror, "xtb", &["python=3.11", "xtb"]);
     assert_exit(&install_with(&dir, &mirror, "xtb", &[]), 0);
 
     let again = install_with(
@@ -168,8 +143,8 @@ fn script_of_installed_package_is_not_rerun() {
 fn failing_script_on_update_fails_again() {
     let dir = test_dir("post-link-failing-update");
     let mirror = channel_with_script(&dir, FAILING_SCRIPT);
-    solve(&dir, &mirror, "python", "python=3.11");
-    solve(&dir, &mirror, "xtb", "python=3.11, xtb");
+    solve_linux_64(&dir, &mirror, "python", &["python=3.11"]);
+    solve_linux_64(&dir, &mirror, "xtb", &["python=3.11", "xtb"]);
     assert_exit(&install(&dir, &mirror, "python"), 0);
 
     let first = install(&dir, &mirror, "xtb");

@@ -7,7 +7,11 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::{assert_exit, envlock, snapshot, test_dir, write_channel};
+use common::{
+    assert_exit, envlock, envlock_with_env, snapshot, solve_linux_64, stderr, test_dir,
+    write_mirror,
+};
+use standin_channel::server::ChannelServer;
 use standin_channel::{ChannelSpec, FileSpec};
 
 /// The target prefix of every install, so files that contain the prefix
@@ -15,7 +19,8 @@ use standin_channel::{ChannelSpec, FileSpec};
 const TARGET: &str = "/opt/worker";
 
 /// Writes the worker channel, with `share/clash.txt` in both xtb and crest
-/// so rattler has a path to clobber, into `dir/channel`; returns the mirror.
+/// so rattler has a path to clobber, into `dir/channel`, and returns the
+/// mirror value.
 fn clobbering_channel(dir: &Path) -> String {
     let spec = ChannelSpec::worker()
         .map_package("xtb", |p| {
@@ -24,35 +29,7 @@ fn clobbering_channel(dir: &Path) -> String {
         .map_package("crest", |p| {
             p.with_file(FileSpec::new("share/clash.txt", "from crest\n"))
         });
-    let channel = dir.join("channel");
-    write_channel(&spec, &channel);
-    let url = url::Url::from_directory_path(&channel).unwrap();
-    format!("conda-forge={url}")
-}
-
-/// Solves `dependencies` for linux-64 into `dir/locks/NAME.lock`.
-fn solve(dir: &Path, mirror: &str, name: &str, dependencies: &[&str]) {
-    let mut text = String::from("channels: [conda-forge]\ndependencies:\n");
-    for dependency in dependencies {
-        text.push_str(&format!("  - {dependency}\n"));
-    }
-    let file = format!("{name}.yaml");
-    std::fs::write(dir.join(&file), text).unwrap();
-    let solved = envlock(
-        dir,
-        &[
-            "solve",
-            "-f",
-            &file,
-            "-p",
-            "linux-64",
-            "--mirror",
-            mirror,
-            "--cache-dir",
-            "cache",
-        ],
-    );
-    assert_exit(&solved, 0);
+    write_mirror(&spec, dir)
 }
 
 /// Installs `dir/locks/NAME.lock` for linux-64 into `dir/PREFIX`, to run from [`TARGET`].
@@ -79,11 +56,12 @@ fn install(dir: &Path, mirror: &str, name: &str, prefix: &str) {
 }
 
 /// Returns the paths whose contents or modes differ between two trees.
-fn differing(one: &Path, two: &Path) -> Vec<String> {
-    let (one, two) = (snapshot(one), snapshot(two));
-    one.keys()
-        .chain(two.keys())
-        .filter(|path| one.get(*path) != two.get(*path))
+fn differing(first: &Path, second: &Path) -> Vec<String> {
+    let (first, second) = (snapshot(first), snapshot(second));
+    first
+        .keys()
+        .chain(second.keys())
+        .filter(|path| first.get(*path) != second.get(*path))
         .map(|path| path.display().to_string())
         .collect()
 }
@@ -92,8 +70,8 @@ fn differing(one: &Path, two: &Path) -> Vec<String> {
 fn new_and_updated_prefixes_are_identical() {
     let dir = test_dir("install-records-update");
     let mirror = clobbering_channel(&dir);
-    solve(&dir, &mirror, "small", &["python=3.11", "xtb"]);
-    solve(
+    solve_linux_64(&dir, &mirror, "small", &["python=3.11", "xtb"]);
+    solve_linux_64(
         &dir,
         &mirror,
         "full",
@@ -119,7 +97,7 @@ fn new_and_updated_prefixes_are_identical() {
 fn repeated_installs_with_clobbered_paths_are_identical() {
     let dir = test_dir("install-records-clobber");
     let mirror = clobbering_channel(&dir);
-    solve(
+    solve_linux_64(
         &dir,
         &mirror,
         "full",
@@ -146,7 +124,7 @@ fn repeated_installs_with_clobbered_paths_are_identical() {
 fn records_follow_umask_without_cache_paths() {
     let dir = test_dir("install-records-mode");
     let mirror = clobbering_channel(&dir);
-    solve(&dir, &mirror, "small", &["python=3.11", "xtb"]);
+    solve_linux_64(&dir, &mirror, "small", &["python=3.11", "xtb"]);
     install(&dir, &mirror, "small", "env");
     // A file created the ordinary way shows the mode the umask gives.
     let probe = dir.join("probe");
@@ -174,6 +152,73 @@ fn records_follow_umask_without_cache_paths() {
             files < paths,
             "{}: keys out of order: {keys:?}",
             record.display()
+        );
+    }
+}
+
+/// Installs `dir/locks/NAME.lock` into `dir/PREFIX` from the HTTP `mirror`
+/// with envlock's debug log on, and returns stderr.
+fn install_logged(dir: &Path, mirror: &str, name: &str, prefix: &str) -> String {
+    let lock = format!("locks/{name}.lock");
+    let args = [
+        "install",
+        &lock,
+        "--prefix",
+        prefix,
+        "--platform",
+        "linux-64",
+        "--mirror",
+        mirror,
+        "--cache-dir",
+        "cache",
+    ];
+    let output = envlock_with_env(dir, &args, &[("RUST_LOG", "envlock=debug")]);
+    assert_exit(&output, 0);
+    stderr(&output)
+}
+
+#[test]
+fn warm_cache_install_builds_no_client() {
+    let dir = test_dir("install-records-client");
+    clobbering_channel(&dir);
+    let server = ChannelServer::start(&dir.join("channel")).expect("start server");
+    let mirror = format!("conda-forge={}", server.url());
+    solve_linux_64(&dir, &mirror, "small", &["python=3.11", "xtb"]);
+
+    let cold = install_logged(&dir, &mirror, "small", "cold");
+    let warm = install_logged(&dir, &mirror, "small", "warm");
+
+    assert!(
+        cold.contains("building the HTTP client"),
+        "the cold install downloaded without a client: {cold}"
+    );
+    assert!(
+        !warm.contains("building the HTTP client"),
+        "the warm install built an HTTP client: {warm}"
+    );
+}
+
+#[test]
+fn install_logs_every_phase_time() {
+    let dir = test_dir("install-records-timing");
+    let mirror = clobbering_channel(&dir);
+    solve_linux_64(&dir, &mirror, "small", &["python=3.11", "xtb"]);
+
+    let log = install_logged(&dir, &mirror, "small", "env");
+
+    for phase in [
+        "read input",
+        "fetch",
+        "validate",
+        "link",
+        "scrub conda-meta",
+        "pip",
+        "activation",
+        "commit",
+    ] {
+        assert!(
+            log.contains(&format!("phase finished phase=\"{phase}\"")),
+            "no time logged for the {phase} phase: {log}"
         );
     }
 }

@@ -40,14 +40,10 @@ pub(super) struct LinkJob<'a> {
 
 /// The result of a [`LinkJob`].
 pub(super) struct LinkOutcome {
-    /// How many packages were linked, removed or replaced.
-    pub changed: usize,
+    /// The conda packages linked, with `changed` counting the wheels too.
+    pub conda: CondaLinked,
     /// The computed activation environment.
     pub environment: ActivationEnvironment,
-    /// The lines each post-link script that ran wrote to `.messages.txt`.
-    pub post_link_messages: BTreeMap<String, Vec<String>>,
-    /// The names of the conda packages linked in this install.
-    pub linked: BTreeSet<String>,
 }
 
 /// The result of linking the conda packages.
@@ -66,15 +62,14 @@ impl LinkJob<'_> {
     pub async fn run(self) -> Result<LinkOutcome, InstallError> {
         let layout = self.layout;
         let phase = Phase::start("link");
-        let linked = self.link_conda().await?;
-        let mut changed = linked.changed;
+        let mut conda = self.link_conda().await?;
         drop(phase);
         let phase = Phase::start("scrub conda-meta");
         prefix::scrub_conda_meta(&layout.work_dir)?;
         prefix::remove_empty_clobber_dirs(&layout.work_dir)?;
         drop(phase);
         let phase = Phase::start("pip");
-        changed += install_pip(layout, self.records, self.wheels, self.options).await?;
+        conda.changed += install_pip(layout, self.records, self.wheels, self.options).await?;
         drop(phase);
 
         let installed: Vec<String> = self
@@ -93,12 +88,7 @@ impl LinkJob<'_> {
         .await?;
         activation::write_files(&layout.work_dir, &environment)?;
         drop(phase);
-        Ok(LinkOutcome {
-            changed,
-            environment,
-            post_link_messages: linked.post_link_messages,
-            linked: linked.linked,
-        })
+        Ok(LinkOutcome { conda, environment })
     }
 
     /// Links the conda packages: a staged prefix with [`super::fresh`],

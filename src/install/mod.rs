@@ -438,9 +438,10 @@ pub async fn install(
     };
     let requested = options.post_link == PostLinkMode::Run;
     for script in &mut post_link_scripts {
-        script.ran = requested && linked.linked.contains(&script.package);
+        script.ran = requested && linked.conda.linked.contains(&script.package);
         if script.ran {
             script.messages = linked
+                .conda
                 .post_link_messages
                 .get(&script.package)
                 .cloned()
@@ -459,7 +460,7 @@ pub async fn install(
         packages: records.len(),
         pypi_packages: wheels.len(),
         pip_not_locked,
-        changed: linked.changed,
+        changed: linked.conda.changed,
         post_link_scripts,
         post_link_scripts_ran,
         post_link_scripts_requested: requested,

@@ -226,39 +226,27 @@ fn remove_empty_below(directory: &Path) -> std::io::Result<bool> {
     Ok(empty)
 }
 
-/// Keys of `conda-meta/*.json` that record host paths of the package cache.
-const HOST_SPECIFIC_KEYS: [&str; 3] =
-    ["extracted_package_dir", "package_tarball_full_path", "link"];
-
-/// Renders a `conda-meta` record in envlock's form: without the
-/// host-specific keys, files and paths sorted by path, pretty-printed.
+/// Renders a `conda-meta` record in envlock's form: without the paths of
+/// the package cache (`extracted_package_dir`, `package_tarball_full_path`,
+/// `link`), with files and paths sorted by path, pretty-printed.
 pub fn render_record(
     record: &rattler_conda_types::PrefixRecord,
 ) -> Result<String, serde_json::Error> {
-    render_value(serde_json::to_value(record)?)
-}
-
-/// Renders a parsed record as [`render_record`] does.
-fn render_value(mut value: serde_json::Value) -> Result<String, serde_json::Error> {
-    if let Some(object) = value.as_object_mut() {
-        for key in HOST_SPECIFIC_KEYS {
-            // Keeps the other keys in rattler's order.
-            object.shift_remove(key);
-        }
-        // rattler moves a clobbered path to the end of its lists, so the
-        // order would depend on the history of the prefix.
-        if let Some(serde_json::Value::Array(files)) = object.get_mut("files") {
-            files.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-        }
-        let paths = object
-            .get_mut("paths_data")
-            .and_then(|data| data.get_mut("paths"))
-            .and_then(serde_json::Value::as_array_mut);
-        if let Some(paths) = paths {
-            paths.sort_by(|a, b| a["_path"].as_str().cmp(&b["_path"].as_str()));
-        }
-    }
-    serde_json::to_string_pretty(&value)
+    let mut record = record.clone();
+    record.extracted_package_dir = None;
+    record.package_tarball_full_path = None;
+    record.link = None;
+    // rattler moves a clobbered path to the end of its lists, so the order
+    // would depend on the history of the prefix.
+    record
+        .files
+        .sort_by(|a, b| a.to_string_lossy().cmp(&b.to_string_lossy()));
+    record.paths_data.paths.sort_by(|a, b| {
+        a.relative_path
+            .to_string_lossy()
+            .cmp(&b.relative_path.to_string_lossy())
+    });
+    serde_json::to_string_pretty(&record)
 }
 
 /// Rewrites every `conda-meta/*.json` that is not in [`render_record`]'s
@@ -286,7 +274,7 @@ pub fn scrub_conda_meta(work_dir: &Path) -> Result<(), InstallError> {
         // Parsed as a record, so the keys come out in one order whatever
         // wrote the file (rattler, or an older envlock).
         let Ok(record) = rattler_conda_types::PrefixRecord::from_str(&text) else {
-            tracing::warn!(path = %path.display(), "not a valid conda-meta record; left as it is");
+            tracing::warn!(path = %path.display(), "invalid conda-meta record, left unchanged");
             continue;
         };
         let Ok(rendered) = render_record(&record) else {

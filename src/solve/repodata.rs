@@ -105,7 +105,7 @@ pub async fn prefetch(
         .execute()
         .await;
     if let Err(error) = result {
-        tracing::debug!(error = %redact_text(&error_chain(&error)), "fetching every platform at once failed; fetching one platform at a time");
+        tracing::debug!(error = %redact_text(&error_chain(&error)), "fetching every platform at once failed, so each platform is fetched on its own");
     }
 }
 

@@ -229,3 +229,35 @@ pub fn install_lock(dir: &Path, lock: &str, prefix: &str, extra: &[&str]) -> Out
     args.extend_from_slice(extra);
     envlock(dir, &args)
 }
+
+/// Writes a channel for `spec` into `dir/channel` and returns it as a
+/// `--mirror` value for conda-forge (file://).
+pub fn write_mirror(spec: &ChannelSpec, dir: &Path) -> String {
+    let channel = dir.join("channel");
+    write_channel(spec, &channel);
+    let url = url::Url::from_directory_path(&channel).expect("file url");
+    format!("conda-forge={url}")
+}
+
+/// Writes `dir/NAME.yaml` with `dependencies` and solves it for linux-64
+/// against `mirror` into `dir/locks/NAME.lock`, with the cache in `dir/cache`.
+pub fn solve_linux_64(dir: &Path, mirror: &str, name: &str, dependencies: &[&str]) {
+    let mut text = String::from("channels: [conda-forge]\ndependencies:\n");
+    for dependency in dependencies {
+        text.push_str(&format!("  - {dependency}\n"));
+    }
+    let file = format!("{name}.yaml");
+    std::fs::write(dir.join(&file), text).expect("write the environment file");
+    let args = [
+        "solve",
+        "-f",
+        &file,
+        "-p",
+        "linux-64",
+        "--mirror",
+        mirror,
+        "--cache-dir",
+        "cache",
+    ];
+    assert_exit(&envlock(dir, &args), 0);
+}

@@ -105,3 +105,47 @@ pub fn with_real_sizes(
     }
     sized
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn filler_paths_differ_per_package() {
+        let sized = with_real_sizes(ChannelSpec::worker(), &[], 1024);
+
+        let mut paths = BTreeSet::new();
+        for package in sized.packages() {
+            for file in &package.files {
+                if file.path.starts_with(SIZE_FILLER_DIR) {
+                    let key = (package.subdir.clone(), file.path.clone());
+                    assert!(
+                        paths.insert(key),
+                        "{} ships a shared filler path",
+                        package.name
+                    );
+                }
+            }
+        }
+        assert!(!paths.is_empty(), "no package got filler");
+    }
+
+    #[test]
+    fn estimated_names_get_their_size() {
+        let sized = with_real_sizes(ChannelSpec::worker(), &[], 1);
+
+        let rdkit = sized
+            .packages()
+            .iter()
+            .find(|p| p.name == "rdkit")
+            .expect("the worker has rdkit");
+        let filler = rdkit
+            .file(&format!("{SIZE_FILLER_DIR}/rdkit.bin"))
+            .expect("rdkit got filler");
+        assert_eq!(filler.contents.len() as u64, estimated_bytes("rdkit"));
+        assert_eq!(estimated_bytes("nwchem"), NWCHEM_ESTIMATED_BYTES);
+        assert_eq!(estimated_bytes("no-such-package"), 0);
+    }
+}
